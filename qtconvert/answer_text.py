@@ -1,0 +1,222 @@
+"""Turn a stored answer into clean Markdown: real newlines, one math syntax, code untouched.
+
+The site stores every newline of an answer as the two characters `\\n` and turns each of them
+back into a newline, which also breaks TeX control words such as `\\neq` inside math. Here a
+`\\n` that begins a known TeX control word inside math stays a TeX command; inside a code fence
+a `\\n` within a string literal (`printf("x\\n")`) stays an escape; everywhere else it is a
+newline. Math in `$..$`, `\\(..\\)`, `$$..$$` and `\\[..\\]` comes out as `$..$` and `$$..$$`;
+a `$` that does not open math (`$5`, `$7.25 each = $26.83`) and anything in code is left alone.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["answer_from_site", "normalise_markdown", "N_COMMANDS"]
+
+# TeX and KaTeX control words that begin with "n": `\n` + one of these (maximal letter run)
+# inside math is the command, not a newline.
+N_COMMANDS = frozenset("""
+nabla natural ne nearrow neg negmedspace negthickspace negthinspace neq newline nexists
+ngeq ngeqq ngeqslant ngtr ni niplus nleftarrow nLeftarrow nleftrightarrow nLeftrightarrow
+nleq nleqq nleqslant nless nmid nobreak nobreakspace noexpand nolimits nonumber normalfont
+normalsize not notag notin nparallel nprec npreceq nrightarrow nRightarrow nshortmid
+nshortparallel nsim nsubseteq nsubseteqq nsucc nsucceq nsupseteq nsupseteqq ntriangleleft
+ntrianglelefteq ntriangleright ntrianglerighteq nu nvdash nvDash nVdash nVDash nwarrow
+""".split())
+
+# What matters in text: escapes, math openers, code spans and fences (a run of three or more
+# backticks or tildes, a fence when it starts a line). Newlines in between are replaced in bulk.
+# (The lookahead lets the regex engine skip ahead to candidate characters quickly.)
+_TEXT = re.compile(r"(?=[\\$`~])(?:\\[\\$(\[]|\$\$?|`+|~{3,})")
+_CLOSERS = {"$": "$", "$$": "$$", "\\(": "\\)", "\\[": "\\]"}
+_MATH_ESCAPED = {
+    op: re.compile(r"(?=[\\$])(?:" + (re.escape(cl) + r"|\\n([A-Za-z]*)|\\[\s\S]"
+                   if cl.startswith("\\") else r"\\n([A-Za-z]*)|\\[\s\S]|" + re.escape(cl)) + ")")
+    for op, cl in _CLOSERS.items()
+}
+_MATH_PLAIN = {
+    op: re.compile(r"(?=[\\$])(?:" + (re.escape(cl) + r"|\\[\s\S]" if cl.startswith("\\")
+                   else r"\\[\s\S]|" + re.escape(cl)) + ")")
+    for op, cl in _CLOSERS.items()
+}
+_SPAN_CLOSE: dict[str, re.Pattern[str]] = {}
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_QUOTE = re.compile(r'\\.|"""|"')
+
+
+def answer_from_site(stored: str) -> str:
+    """The answer as stored on the site (newlines as `\\n`) -> clean Markdown."""
+    if not any(c in stored for c in "$\\`~"):
+        return stored
+    return _Scanner(stored, escaped=True).run()
+
+
+def normalise_markdown(text: str) -> str:
+    """Markdown with real newlines -> the same with math delimiters normalised.
+
+    Idempotent: clean Markdown comes back unchanged.
+    """
+    if "$" not in text and "\\(" not in text and "\\[" not in text:
+        return text
+    return _Scanner(text, escaped=False).run()
+
+
+class _Scanner:
+    """One left-to-right pass; regular expressions jump between the interesting places."""
+
+    def __init__(self, src: str, *, escaped: bool) -> None:
+        self.src = src
+        self.escaped = escaped
+        self.nl = "\\n" if escaped else "\n"
+        self.math_re = _MATH_ESCAPED if escaped else _MATH_PLAIN
+        self.out: list[str] = []
+
+    def run(self) -> str:
+        src, out = self.src, self.out
+        i = 0
+        while True:
+            m = _TEXT.search(src, i)
+            if m is None:
+                self._text(src[i:])
+                break
+            tok, j = m.group(), m.start()
+            if tok[0] in "`~" and len(tok) >= 3 and self._at_line_start(j):
+                self._text(src[i:_line_start(src, j)])
+                i = self._fence(j, tok)
+                continue
+            self._text(src[i:j])
+            if tok[0] == "`":
+                i = self._code_span(j, tok)
+            elif tok in _CLOSERS:
+                i = self._math(j, tok)
+            else:  # `\\`, `\$` or tildes: written as they are
+                out.append(tok)
+                i = m.end()
+        return "".join(out)
+
+    def _text(self, chunk: str) -> None:
+        self.out.append(chunk.replace("\\n", "\n") if self.escaped else chunk)
+
+    def _at_line_start(self, j: int) -> bool:
+        k = _line_start(self.src, j)
+        return k == 0 or self.src.startswith(self.nl, k - len(self.nl))
+
+    # -- code ------------------------------------------------------------------------------
+
+    def _fence(self, j: int, marker: str) -> int:
+        """Copy the fenced code block whose opening `marker` is at `j`; return where it ends."""
+        i = _line_start(self.src, j)
+        closing = re.compile(re.escape(self.nl) + r"[ \t]{0,12}" + re.escape(marker[0])
+                             + "{" + str(len(marker)) + ",}[ \t]*(?=" + re.escape(self.nl) + "|$)")
+        c = closing.search(self.src, j + len(marker))
+        end = len(self.src) if c is None else c.end()
+        self.out.append(self._code_lines(self.src[i:end]))
+        return end
+
+    def _code_lines(self, code: str) -> str:
+        """Unescape newlines in code; a `\\n` inside a string literal is an escape, not a break."""
+        if not self.escaped:
+            return code
+        pieces = code.split("\\n")
+        lines: list[str] = []
+        line = pieces[0]
+        for piece in pieces[1:]:
+            if _inside_string(line, piece):
+                line += "\\n" + piece
+            else:
+                lines.append(line)
+                line = piece
+        lines.append(line)
+        return "\n".join(lines)
+
+    def _code_span(self, j: int, ticks: str) -> int:
+        """Inline code: copied as is (newlines unescaped); `$` and `\\(` inside are not math."""
+        src = self.src
+        close = _SPAN_CLOSE.get(ticks)
+        if close is None:
+            close = _SPAN_CLOSE[ticks] = re.compile(r"(?<!`)" + ticks + r"(?!`)")
+        c = close.search(src, j + len(ticks))
+        if c is None or self._has_paragraph_break(j, c.start()):
+            self.out.append(ticks)
+            return j + len(ticks)
+        body = src[j:c.end()]
+        self.out.append(body.replace("\\n", "\n") if self.escaped else body)
+        return c.end()
+
+    # -- math ------------------------------------------------------------------------------
+
+    def _math(self, j: int, opener: str) -> int:
+        """Math from `opener` at `j` to its closer, normalised; a failed opener is literal."""
+        src = self.src
+        start = j + len(opener)
+        closer = _CLOSERS[opener]
+        pattern = self.math_re[opener]
+        body: list[str] = []
+        i = start
+        while True:
+            m = pattern.search(src, i)
+            if m is None:
+                return self._literal(j, opener)
+            body.append(src[i:m.start()])
+            tok = m.group()
+            i = m.end()
+            if tok == closer:
+                break
+            if self.escaped and tok.startswith("\\n"):
+                letters = m.group(1) or ""
+                body.append(tok if ("n" + letters) in N_COMMANDS else "\n" + letters)
+            else:
+                body.append(tok)
+        content = "".join(body)
+        if not self._is_math(opener, content, src, i):
+            return self._literal(j, opener)
+        if opener in ("$", "\\("):
+            self.out.append("$" + content.strip() + "$")
+        elif "\n" in content:
+            # display math on lines of its own; blank lines would end it in a Markdown reader
+            lines = [ln.rstrip() for ln in content.split("\n") if ln.strip()]
+            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+            self.out.append("$$\n" + "\n".join(lines) + "\n" + indent + "$$")
+        else:
+            self.out.append("$$" + content.strip() + "$$")
+        return i
+
+    @staticmethod
+    def _is_math(opener: str, content: str, src: str, after: int) -> bool:
+        if not content.strip():
+            return False
+        if opener != "$":
+            return True
+        if _BLANK_LINE.search(content):
+            return False
+        if after < len(src) and src[after].isdigit():
+            return False  # `$5 and $10`: a closer never precedes a digit
+        # `$5 ... $x$`: an opener hugging its text cannot close on a spaced `$`
+        return not (content[-1].isspace() and not content[0].isspace())
+
+    def _literal(self, j: int, opener: str) -> int:
+        self.out.append(opener)
+        return j + len(opener)
+
+    def _has_paragraph_break(self, a: int, b: int) -> bool:
+        seg = self.src[a:b]
+        return bool(_BLANK_LINE.search(seg.replace("\\n", "\n") if self.escaped else seg))
+
+
+def _line_start(src: str, j: int) -> int:
+    """Where the indentation before position `j` begins."""
+    k = j
+    while k > 0 and src[k - 1] in " \t":
+        k -= 1
+    return k
+
+
+def _inside_string(line: str, following: str) -> bool:
+    """True when a `\\n` between `line` and `following` sits in a string or char literal."""
+    if line.endswith("'") and following.startswith("'"):
+        return True  # '\n'
+    if '"' not in following:
+        return False  # a literal closes on its own line; a lone `"` (a comment's inch) is not one
+    quotes = sum(1 for m in _QUOTE.finditer(line) if m.group() == '"')
+    return quotes % 2 == 1

@@ -1,0 +1,44 @@
+"""Books for the EPUB and PDF writers: one per subject, or one defined by a recipe file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import Article, Collection
+from .output import safe_name
+
+__all__ = ["Book", "subject_books"]
+
+
+@dataclass(frozen=True)
+class Book:
+    """An ordered selection of articles published as one EPUB or PDF."""
+
+    key: str  #: file name stem, made safe (`mathematics`)
+    title: str
+    subtitle: str
+    articles: tuple[Article, ...]
+    subjects: tuple[str, ...]  #: subject display names, in order of first appearance
+    keywords: tuple[str, ...] = ()
+    cover_colour: str = "#1f4e79"
+    language: str = "en"
+
+    def __contains__(self, article: object) -> bool:
+        return isinstance(article, Article) and article.url in self.urls
+
+    @property
+    def urls(self) -> frozenset[str]:
+        return frozenset(a.url for a in self.articles)
+
+
+def _by_question(articles: tuple[Article, ...]) -> tuple[Article, ...]:
+    return tuple(sorted(articles, key=lambda a: (a.question.casefold(), a.url)))
+
+
+def subject_books(selected: Collection) -> list[Book]:
+    """One book per subject of `selected`, articles in question order."""
+    books = []
+    for key, name in sorted(selected.subjects.items()):
+        books.append(Book(key=safe_name(key), title=f"{name}", subtitle="QuickTakes study guide",
+                          articles=_by_question(selected.by_subject(key)), subjects=(name,)))
+    return books

@@ -1,0 +1,69 @@
+"""The build driver: read, filter, then run each requested writer. The Python API behind
+`qtconvert build`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .config import Config, load_config
+from .errors import BuildError
+from .model import Collection
+from .output import OutputFolder
+from .pipeline import run_filters
+from .reader import load
+from .writers import BuildOptions, Progress, get_writer
+
+__all__ = ["BuildResult", "build", "prepare", "ALL_FORMATS"]
+
+ALL_FORMATS = ("epub", "pdf", "jsonld", "markdown")
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    collection: Collection  #: what was read and filtered (with all diagnostics)
+    written: tuple[Path, ...]  #: every file written, in order
+
+
+def prepare(source: str | os.PathLike[str], config: Config | None = None) -> Collection:
+    """Read `source` and run the configured filters (no output)."""
+    config = config or _config_for(source)
+    collection = load(source, base_url=config.base_url)
+    return run_filters(collection, config.filters, config.base_dir)
+
+
+def _config_for(source: str | os.PathLike[str]) -> Config:
+    path = Path(source)
+    return load_config(search_from=path if path.is_dir() else path.parent)
+
+
+def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
+          options: BuildOptions | None = None, progress: Progress | None = None) -> BuildResult:
+    """Build the requested formats (all by default) of `source` into `out`.
+
+    Bad articles are skipped with diagnostics; with `options.strict`, any diagnostic stops the
+    build before anything is written.
+    """
+    options = options or BuildOptions()
+    formats = options.formats or ALL_FORMATS
+    writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
+    if options.config is None:
+        options = replace(options, config=_config_for(source))
+    collection = prepare(source, options.config)
+    if options.strict and collection.diagnostics:
+        first = collection.diagnostics[0]
+        raise BuildError(f"--strict: {len(collection.diagnostics)} problem(s) in the input, "
+                         f"the first: {first}")
+    selected = collection.select(options.subjects)
+    unknown = set(options.subjects) - set(collection.subjects)
+    if unknown:
+        raise BuildError(f"no articles under subject {sorted(unknown)[0]!r} (subjects: "
+                         f"{', '.join(collection.subjects)})")
+    folder = OutputFolder(out)
+    progress = progress or Progress()
+    for cls in writer_classes:
+        writer = cls(collection, selected, folder, options, progress)
+        writer.write()
+        writer.finish()
+    return BuildResult(collection, tuple(folder.written))

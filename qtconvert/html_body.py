@@ -1,0 +1,100 @@
+"""The HTML body shared by the EPUB and PDF writers (composition, not inheritance).
+
+`render_answers` converts answers through the batched pandoc step; `article_element` builds one
+article's XHTML section (question heading, answer, related questions) as an ElementTree element,
+with every pending cross-reference resolved by the writer that asks. Links are rewritten on the
+tree, never with regular expressions over markup.
+"""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+
+from . import pandoc
+from .model import Article
+from .writers.base import Progress, Writer
+
+__all__ = ["render_answers", "article_element", "parse_fragment", "XHTML_NS"]
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+
+
+def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
+                   progress: Progress | None = None, label: str = "Converting answers"
+                   ) -> dict[str, str]:
+    """Answer HTML fragments by article url, through pandoc in batches."""
+    if progress is not None:
+        progress.start(label, len(articles))
+    fragments = pandoc.to_html([a.answer for a in articles], options,
+                               progress.advance if progress is not None else None)
+    if progress is not None:
+        progress.done()
+    return {a.url: frag for a, frag in zip(articles, fragments)}
+
+
+def parse_fragment(fragment: str) -> ET.Element:
+    """An HTML fragment from pandoc -> a `div` element (pandoc writes well-formed XHTML)."""
+    try:
+        return ET.fromstring(f"<div>{fragment}</div>")
+    except ET.ParseError:
+        # not well-formed after all: keep the text, lose the markup, never fail the build
+        div = ET.Element("div")
+        pre = ET.SubElement(div, "pre")
+        pre.text = html.unescape(fragment)
+        return div
+
+
+def _shift_headings(root: ET.Element, top: int) -> None:
+    """Answer headings go below the question: the highest becomes `h<top>`."""
+    found = [el for el in root.iter() if el.tag in _HEADINGS]
+    if not found:
+        return
+    shift = top - min(int(el.tag[1]) for el in found)
+    for el in found:
+        el.tag = f"h{min(6, max(1, int(el.tag[1]) + shift))}"
+
+
+def _rewrite_links(root: ET.Element, resolve: Callable[[str], str],
+                   is_internal: Callable[[str], bool]) -> None:
+    for a in root.iter("a"):
+        href = a.get("href", "")
+        new = resolve(href)
+        internal = new != href or is_internal(href)
+        a.set("href", new)
+        a.set("class", " ".join(filter(None, [a.get("class"),
+                                              "qt-xref" if internal and not new.startswith(
+                                                  ("http:", "https:")) else "qt-external"])))
+
+
+def article_element(article: Article, fragment: str, writer: Writer, *,
+                    question_level: int = 2, related_title: str = "Related questions"
+                    ) -> ET.Element:
+    """`<section id=anchor>`: the question as heading, the answer, the related questions.
+
+    Links inside the answer to other articles and the related questions are resolved with
+    `writer.uri_for`; internal ones get class `qt-xref`, others `qt-external`.
+    """
+    section = ET.Element("section", {"id": article.anchor, "class": "qt-article"})
+    heading = ET.SubElement(section, f"h{question_level}", {"class": "qt-question"})
+    heading.text = article.question
+    body = parse_fragment(fragment)
+    body.set("class", "qt-answer")
+    _shift_headings(body, question_level + 1)
+    resolve = writer.link_resolver(article)
+    _rewrite_links(body, resolve, lambda href: False)
+    section.append(body)
+    if article.related:
+        nav = ET.SubElement(section, "nav", {"class": "qt-related", "aria-label": related_title})
+        title = ET.SubElement(nav, f"h{question_level + 1}")
+        title.text = related_title
+        ul = ET.SubElement(nav, "ul")
+        for link in article.related:
+            internal = writer.is_internal(link.target_url, article)
+            li = ET.SubElement(ul, "li")
+            a = ET.SubElement(li, "a", {"href": writer.related_href(link, article),
+                                        "class": "qt-xref" if internal else "qt-external"})
+            a.text = link.title
+    return section

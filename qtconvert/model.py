@@ -1,0 +1,179 @@
+"""The intermediate document model: plain, typed, immutable data with no I/O.
+
+The reader builds it, filters return rewritten copies of it, writers read it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+DEFAULT_BASE_URL = "https://quicktakes.io"
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the input: which file, which field, and why, in one line."""
+
+    path: str
+    field: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.field}: {self.message}"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"path": self.path, "field": self.field, "message": self.message,
+                "severity": self.severity}
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedLink:
+    """A `related_articleN` entry as written in the front matter.
+
+    `target_url` is filled in by the cross-reference filter: the `url` of the article in
+    the collection this link resolves to, or None when the target is not in the collection
+    (then writers link `canonical_url`). `rule` says how it was resolved.
+    """
+
+    id: int | None
+    title: str
+    subject: str
+    url: str
+    canonical_url: str = ""
+    target_url: str | None = None
+    rule: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One question with its Markdown answer.
+
+    `answer` is Markdown with real newlines and math normalised to `$..$` and `$$..$$`.
+    Raw HTML inside it is text: every renderer must escape it.
+    """
+
+    id: int
+    title: str
+    question: str
+    answer: str
+    subject: str
+    subject_key: str
+    slug: str
+    url: str
+    canonical_url: str
+    date: _dt.date
+    keywords: tuple[str, ...] = ()
+    description: str = ""
+    related: tuple[RelatedLink, ...] = ()
+    no_index: bool = False
+    source_path: str = ""
+    author: str = "QuickTakes"
+
+    @property
+    def anchor(self) -> str:
+        """The article's stable anchor: an XML id derived from its url, same in every output."""
+        return anchor_for_url(self.url)
+
+    def replace(self, **changes: object) -> Article:
+        """A copy with some fields changed (the model is immutable)."""
+        return dataclasses.replace(self, **changes)
+
+
+_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+def anchor_for_url(url: str) -> str:
+    """`/learn/<subject>/questions/<slug>` -> `qt-<subject>--<slug>`, a valid XML id.
+
+    Deterministic, so two builds of the same content give the same anchors.
+    """
+    parts = [p for p in url.strip("/").split("/") if p not in ("", "learn", "questions")]
+    body = "--".join(_ANCHOR_UNSAFE.sub("-", p).strip("-") for p in parts)
+    return "qt-" + (body or "article")
+
+
+@dataclass(frozen=True)
+class Collection:
+    """An ordered set of articles with lookups by url, subject and id (ids are not unique).
+
+    Iterating yields the articles. `diagnostics` holds what the reader (and filters) found.
+    """
+
+    articles: tuple[Article, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    base_url: str = DEFAULT_BASE_URL
+    _by_url: Mapping[str, Article] = field(init=False, repr=False, compare=False)
+    _by_subject: Mapping[str, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+    _by_id: Mapping[int, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+    _by_slug: Mapping[str, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_subject: dict[str, list[Article]] = {}
+        by_id: dict[int, list[Article]] = {}
+        by_slug: dict[str, list[Article]] = {}
+        for a in self.articles:
+            by_subject.setdefault(a.subject_key, []).append(a)
+            by_id.setdefault(a.id, []).append(a)
+            by_slug.setdefault(a.slug, []).append(a)
+        freeze = lambda d: MappingProxyType({k: tuple(v) for k, v in d.items()})  # noqa: E731
+        object.__setattr__(self, "_by_url", MappingProxyType({a.url: a for a in self.articles}))
+        object.__setattr__(self, "_by_subject", freeze(by_subject))
+        object.__setattr__(self, "_by_id", freeze(by_id))
+        object.__setattr__(self, "_by_slug", freeze(by_slug))
+
+    def __iter__(self) -> Iterator[Article]:
+        return iter(self.articles)
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def by_url(self, url: str) -> Article | None:
+        """The article whose `url` is exactly `url`, or None."""
+        return self._by_url.get(url)
+
+    def by_subject(self, subject_key: str) -> tuple[Article, ...]:
+        """The articles filed under `subject_key`, in collection order."""
+        return self._by_subject.get(subject_key, ())
+
+    def by_id(self, article_id: int) -> tuple[Article, ...]:
+        """Every article with this id (the same article may be filed under two subjects)."""
+        return self._by_id.get(article_id, ())
+
+    def by_slug(self, slug: str) -> tuple[Article, ...]:
+        """Every article with this slug, under any subject."""
+        return self._by_slug.get(slug, ())
+
+    @property
+    def subjects(self) -> Mapping[str, str]:
+        """Subject key -> display name, in collection order."""
+        return {key: arts[0].subject for key, arts in self._by_subject.items()}
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+    def replace(self, *, articles: Sequence[Article] | None = None,
+                diagnostics: Sequence[Diagnostic] = ()) -> Collection:
+        """A copy with other articles and/or extra diagnostics appended."""
+        return Collection(tuple(self.articles if articles is None else articles),
+                          self.diagnostics + tuple(diagnostics), self.base_url)
+
+    def select(self, subject_keys: Sequence[str]) -> Collection:
+        """Only the articles under the given subjects (all when empty)."""
+        if not subject_keys:
+            return self
+        keys = set(subject_keys)
+        return self.replace(articles=[a for a in self.articles if a.subject_key in keys])

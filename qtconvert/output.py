@@ -1,0 +1,92 @@
+"""The output folder: safe paths and atomic writes.
+
+Every path is built from components made safe (`safe_name`), and checked to stay inside the
+folder, so no front matter value (`../../x`, an absolute path, a NUL) can write elsewhere.
+Every file is written to a temporary file beside it and renamed into place, so a build that is
+killed leaves the previous output whole. Writing the same path twice in one build is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from .errors import BuildError
+
+__all__ = ["OutputFolder", "safe_name"]
+
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+
+
+def safe_name(value: str, fallback: str = "untitled") -> str:
+    """A single path component from any string: lowercase ASCII letters, digits, `.-_`."""
+    name = _UNSAFE.sub("-", value.lower().replace("\x00", "")).strip(".-") [:120]
+    return name or fallback
+
+
+class OutputFolder:
+    """The one place writers write to."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+        self.written: list[Path] = []
+        self._seen: set[Path] = set()
+
+    def path(self, *components: str) -> Path:
+        """`root/c1/c2/...`, each component made safe; raises if it would leave the root."""
+        if not components:
+            raise BuildError("an output path needs at least one component")
+        *dirs, leaf = components
+        stem, dot, suffix = leaf.rpartition(".")
+        leaf_safe = (safe_name(stem) + "." + safe_name(suffix)) if dot and stem else safe_name(leaf)
+        path = self.root.joinpath(*(safe_name(d) for d in dirs), leaf_safe).resolve()
+        if self.root not in path.parents:
+            raise BuildError(f"refusing to write {path}: outside the output folder {self.root}")
+        return path
+
+    def write_bytes(self, path: Path, data: bytes) -> Path:
+        """Write `data` to `path` (from `self.path`) atomically; each path once per build."""
+        path = Path(path).resolve()
+        if self.root not in path.parents:
+            raise BuildError(f"refusing to write {path}: outside the output folder {self.root}")
+        if path in self._seen:
+            raise BuildError(f"{path} was already written in this build (two articles or books "
+                             "map to the same output file)")
+        self._seen.add(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        self.written.append(path)
+        return path
+
+    def write_text(self, path: Path, text: str) -> Path:
+        return self.write_bytes(path, text.encode("utf-8"))
+
+    def temporary_path(self, path: Path) -> Path:
+        """A fresh temporary file beside `path`, for tools that write files themselves; pass it
+        to `commit` when complete."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+        os.close(fd)
+        return Path(tmp)
+
+    def commit(self, tmp: Path, path: Path) -> Path:
+        """Rename a finished temporary file (from `temporary_path`) onto `path`."""
+        path = Path(path).resolve()
+        if self.root not in path.parents or path in self._seen:
+            Path(tmp).unlink(missing_ok=True)
+            raise BuildError(f"refusing to write {path} (outside the output folder, or twice)")
+        self._seen.add(path)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+        self.written.append(path)
+        return path

@@ -1,0 +1,24 @@
+"""Where the data folders that ship with qtconvert are: `filters/`, `styles/`, `content/`.
+
+In the repository they sit beside the package; an installed wheel carries them inside it as
+`qtconvert/lua_filters`, `qtconvert/styles` and `qtconvert/content` (see pyproject.toml).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+__all__ = ["data_dir"]
+
+_INSTALLED = {"filters": "lua_filters", "styles": "styles", "content": "content"}
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """The folder `name` ("filters", "styles" or "content"), installed or in the checkout."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / _INSTALLED[name], here.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"qtconvert's {name}/ folder is missing from this installation")

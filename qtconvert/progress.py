@@ -1,0 +1,55 @@
+"""A progress bar on standard error, for the command line."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import TextIO
+
+from .writers.base import Progress
+
+__all__ = ["TerminalProgress"]
+
+
+class TerminalProgress(Progress):
+    """`label [#####.....] 40/100` redrawn in place on a terminal; plain lines elsewhere."""
+
+    def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = self.stream.isatty()
+        self.label, self.total, self.count, self.t0, self._last = "", 0, 0, 0.0, 0.0
+
+    def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.count, self.t0 = label, total, 0, time.monotonic()
+        self._draw(force=True)
+
+    def advance(self, steps: int = 1) -> None:
+        self.count += steps
+        self._draw()
+
+    def done(self) -> None:
+        if self.quiet:
+            return
+        took = time.monotonic() - self.t0
+        end = "\r\x1b[K" if self.tty else ""
+        self.stream.write(f"{end}{self.label}: {self.count}/{self.total} done in {took:.1f} s\n")
+        self.stream.flush()
+
+    def note(self, message: str) -> None:
+        if not self.quiet:
+            self.stream.write(("\r\x1b[K" if self.tty else "") + message + "\n")
+            self.stream.flush()
+
+    def _draw(self, force: bool = False) -> None:
+        if self.quiet or not self.tty:
+            return
+        now = time.monotonic()
+        if not force and now - self._last < 0.1 and self.count < self.total:
+            return
+        self._last = now
+        width = 30
+        filled = width * self.count // self.total if self.total else width
+        self.stream.write(f"\r\x1b[K{self.label} [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{self.count}/{self.total}")
+        self.stream.flush()

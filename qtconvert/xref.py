@@ -1,0 +1,188 @@
+"""Cross-references between articles: found once, format-neutral; each writer resolves them.
+
+Two built-in filters live here. `resolve_related` resolves every `related_articleN` to an
+article of the collection; `mark_answer_links` turns each link inside an answer that points at
+a QuickTakes article into a pending reference `qtref:<url>` (the target's `url`). Writers turn
+both into addresses through `Writer.uri_for` ("where does X live in my output, seen from Y?");
+a target with no address in an output falls back to its canonical web address.
+
+Resolution order for a link to `/learn/<subject>/questions/<slug>`: the `url`; when it misses,
+the same slug under another subject; then the `id` when it is unique. A target filed under
+several subjects resolves to the copy under the linking article's own subject when there is one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
+
+from .model import Article, Collection, Diagnostic, RelatedLink
+
+__all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
+           "QTREF_SCHEME", "pending_target", "RelatedCounts", "related_counts"]
+
+QTREF_SCHEME = "qtref:"
+_PATH = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
+_HOSTS = {"quicktakes.io", "www.quicktakes.io"}
+
+
+def parse_article_url(href: str) -> str | None:
+    """The article `url` a QuickTakes link points at, or None.
+
+    Accepts `/learn/<s>/questions/<slug>`, with or without `https://quicktakes.io`, a
+    trailing slash, a query or a `#fragment`.
+    """
+    href = href.strip()
+    if href.startswith(QTREF_SCHEME):
+        href = href[len(QTREF_SCHEME):]
+    parts = urlsplit(href)
+    if parts.scheme and parts.scheme not in ("http", "https"):
+        return None
+    if parts.netloc and parts.netloc.lower() not in _HOSTS:
+        return None
+    m = _PATH.fullmatch(parts.path)
+    if m is None:
+        return None
+    return f"/learn/{m.group(1)}/questions/{m.group(2)}"
+
+
+def pending_target(href: str) -> str | None:
+    """The target `url` of a pending reference `qtref:<url>`, or None for any other href."""
+    return href[len(QTREF_SCHEME):] if href.startswith(QTREF_SCHEME) else None
+
+
+class Resolver:
+    """Finds the article a link points at, and says by which rule."""
+
+    def __init__(self, collection: Collection) -> None:
+        self.collection = collection
+
+    def resolve(self, url: str | None, article_id: int | None, source: Article
+                ) -> tuple[Article | None, str]:
+        """(target or None, rule) where rule is "url", "slug", "id" or "" when unresolved."""
+        c = self.collection
+        target, rule = None, ""
+        if url is not None:
+            target = c.by_url(url)
+            rule = "url" if target is not None else ""
+            if target is None:
+                slug = url.rstrip("/").rsplit("/", 1)[-1]
+                target = self._prefer_subject(c.by_slug(slug), source)
+                rule = "slug" if target is not None else ""
+        if target is None and article_id is not None:
+            copies = c.by_id(article_id)
+            if len(copies) == 1 or len({a.question for a in copies}) == 1:
+                target = self._prefer_subject(copies, source)
+                rule = "id" if target is not None else ""
+        if target is not None and target.subject_key != source.subject_key:
+            # the same article filed under the linking article's subject, if there is one
+            for copy in c.by_id(target.id):
+                if copy.subject_key == source.subject_key and copy.slug == target.slug:
+                    return copy, rule
+        return target, rule
+
+    @staticmethod
+    def _prefer_subject(candidates: tuple[Article, ...], source: Article) -> Article | None:
+        for a in candidates:
+            if a.subject_key == source.subject_key:
+                return a
+        return candidates[0] if candidates else None
+
+
+def resolve_related(collection: Collection) -> Collection:
+    """Filter: resolve every related link; a link to a missing article is a warning."""
+    resolver = Resolver(collection)
+    articles: list[Article] = []
+    warnings: list[Diagnostic] = []
+    for article in collection:
+        links: list[RelatedLink] = []
+        for n, link in enumerate(article.related, 1):
+            target, rule = resolver.resolve(parse_article_url(link.url), link.id, article)
+            if target is None:
+                warnings.append(Diagnostic(
+                    article.source_path, f"related_article{n}.url",
+                    f"{link.url} is not in the collection; linked to {link.canonical_url}",
+                    "warning"))
+                links.append(replace(link, target_url=None, rule=""))
+            else:
+                links.append(replace(link, target_url=target.url, rule=rule))
+        articles.append(article.replace(related=tuple(links)))
+    return collection.replace(articles=articles, diagnostics=warnings)
+
+
+# A Markdown inline link or an autolink; code spans and fences are skipped by _CODE.
+_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+\"[^\"]*\")?\s*\))|(<)(https?://[^>\s]+)(>)")
+_CODE = re.compile(r"(?ms)^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$|(`+)[^`].*?\2")
+
+
+@dataclass(frozen=True)
+class _AnswerLinks:
+    collection: Collection
+
+    def rewrite(self, article: Article, resolver: Resolver, warnings: list[Diagnostic]) -> str:
+        text = article.answer
+        out: list[str] = []
+        pos = 0
+        for code in [*_CODE.finditer(text), None]:
+            end = code.start() if code is not None else len(text)
+            out.append(_LINK.sub(lambda m: self._link(m, article, resolver, warnings),
+                                 text[pos:end]))
+            if code is not None:
+                out.append(code.group())
+                pos = code.end()
+        return "".join(out)
+
+    def _link(self, m: re.Match[str], article: Article, resolver: Resolver,
+              warnings: list[Diagnostic]) -> str:
+        before, href, after = (m.group(1), m.group(2), m.group(3)) if m.group(1) else \
+            (m.group(4), m.group(5), m.group(6))
+        url = parse_article_url(href)
+        if url is None or href.startswith(QTREF_SCHEME):
+            return m.group()
+        target, _ = resolver.resolve(url, None, article)
+        if target is None:
+            canonical = self.collection.base_url + url + _fragment(href)
+            warnings.append(Diagnostic(article.source_path, "answer",
+                                       f"link {href} is not in the collection; linked to "
+                                       f"{canonical}", "warning"))
+            return before + canonical + after
+        if m.group(4):  # an autolink `<url>` becomes `[title](qtref:url)`
+            return f"[{target.title}]({QTREF_SCHEME}{target.url})"
+        return before + QTREF_SCHEME + target.url + after
+
+
+def _fragment(href: str) -> str:
+    return "#" + href.split("#", 1)[1] if "#" in href else ""
+
+
+def mark_answer_links(collection: Collection) -> Collection:
+    """Filter: links inside answers to QuickTakes articles become pending `qtref:` links."""
+    resolver = Resolver(collection)
+    helper = _AnswerLinks(collection)
+    warnings: list[Diagnostic] = []
+    articles = [a.replace(answer=helper.rewrite(a, resolver, warnings))
+                if "/learn/" in a.answer else a for a in collection]
+    return collection.replace(articles=articles, diagnostics=warnings)
+
+
+@dataclass(frozen=True)
+class RelatedCounts:
+    """How the related links of a collection resolved."""
+
+    internal: int
+    external: int
+    by_rule: dict[str, int]
+
+
+def related_counts(collection: Collection) -> RelatedCounts:
+    """Count resolved (by rule) and unresolved related links (after `resolve_related`)."""
+    by_rule: dict[str, int] = {}
+    external = 0
+    for a in collection:
+        for link in a.related:
+            if link.target_url is None:
+                external += 1
+            else:
+                by_rule[link.rule] = by_rule.get(link.rule, 0) + 1
+    return RelatedCounts(sum(by_rule.values()), external, by_rule)
