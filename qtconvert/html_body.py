@@ -83,6 +83,9 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
     body = parse_fragment(fragment)
     body.set("class", "qt-answer")
     _shift_headings(body, question_level + 1)
+    for el in body.iter():  # ids pandoc gave headings: unique across a whole book
+        if el.get("id"):
+            el.set("id", f"{article.anchor}--{el.get('id')}")
     resolve = writer.link_resolver(article)
     _rewrite_links(body, resolve, lambda href: False)
     section.append(body)
