@@ -12,7 +12,7 @@ import html
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
-from . import pandoc
+from . import answer_text, pandoc, tex_repair
 from .model import Article
 from .writers.base import Progress, Writer
 
@@ -28,7 +28,9 @@ def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
     """Answer HTML fragments by article url, through pandoc in batches."""
     if progress is not None:
         progress.start(label, len(articles))
-    fragments = pandoc.to_html([a.answer for a in articles], options,
+    # math the site's KaTeX accepts but pandoc does not (\ce, \tag, bare \\) is repaired first
+    answers = [answer_text.map_math(a.answer, tex_repair.repair) for a in articles]
+    fragments = pandoc.to_html(answers, options,
                                progress.advance if progress is not None else None)
     if progress is not None:
         progress.done()
