@@ -1,0 +1,69 @@
+"""The stored-answer quirks: `\\n` unescaping, math normalisation, code left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from qtconvert.answer_text import N_COMMANDS, answer_from_site, map_math, normalise_markdown
+
+
+@pytest.mark.parametrize("command", ["neq", "nabla", "nu", "neg", "notin", "not", "nmid", "ne"])
+def test_tex_commands_beginning_with_n_survive_inside_math(command):
+    stored = f"Let $a \\{command} b$ hold.\\nNext line."
+    assert answer_from_site(stored) == f"Let $a \\{command} b$ hold.\nNext line."
+
+
+def test_newline_inside_display_math_is_a_newline_but_neq_is_not():
+    stored = "Rule:\\n   $$ \\n   x \\neq 0 \\n   $$\\n\\nDone"
+    assert answer_from_site(stored) == "Rule:\n   $$\n   x \\neq 0\n   $$\n\nDone"
+
+
+def test_a_backslash_n_word_that_is_not_a_command_is_a_newline_in_math():
+    assert answer_from_site("$$\\nx = 1\\n$$") == "$$\nx = 1\n$$"
+    assert "nx" not in N_COMMANDS
+
+
+def test_line_beginning_with_e_paren_outside_math_is_a_new_line():
+    assert answer_from_site("d) Graphite\\ne) Silicon") == "d) Graphite\ne) Silicon"
+
+
+def test_all_four_delimiters_are_normalised():
+    stored = "A \\(x^2\\) B $ y $ C \\[\\n z \\n\\] D $$w$$"
+    assert answer_from_site(stored) == "A $x^2$ B $y$ C $$\n z\n $$ D $$w$$"
+
+
+@pytest.mark.parametrize("text", [
+    "It costs $5.", "From $7.25 each = $26.83 in all", "Pay $20 and $30 more",
+    "A lone $ sign", "Escaped \\$x\\$ stays",
+])
+def test_dollars_that_are_not_math_stay_as_they_are(text):
+    assert answer_from_site(text) == text
+    assert normalise_markdown(text) == text
+
+
+def test_code_is_left_alone_and_string_literals_keep_their_backslash_n():
+    stored = ('```c\\n#include <iostream>\\nprintf("Value: %d\\n", x);\\n'
+              "char c = '\\n';\\nregex = \"\\\\(\\\\d+\\\\)\";\\n```\\nAfter `\\(x\\)` $5")
+    assert answer_from_site(stored) == (
+        '```c\n#include <iostream>\nprintf("Value: %d\\n", x);\n'
+        "char c = '\\n';\nregex = \"\\\\(\\\\d+\\\\)\";\n```\nAfter `\\(x\\)` $5")
+
+
+def test_indented_fence_inside_a_list_item():
+    stored = "1. Code:\\n   ```python\\n   print('$x$')\\n   ```\\n2. $y$"
+    assert answer_from_site(stored) == "1. Code:\n   ```python\n   print('$x$')\n   ```\n2. $y$"
+
+
+def test_raw_html_is_kept_as_characters_in_the_model():
+    stored = "Type <script>alert(1)</script> here"
+    assert answer_from_site(stored) == stored
+
+
+def test_normalise_is_idempotent_on_clean_markdown():
+    clean = answer_from_site("A \\(x\\) and \\[\\n y \\n\\] and $ z $")
+    assert normalise_markdown(clean) == clean
+
+
+def test_map_math_rewrites_only_math():
+    out = map_math("a $x$ `$y$` $$z$$", lambda tex, display: tex.upper() + ("!" if display else ""))
+    assert out == "a $X$ `$y$` $$Z!$$"
