@@ -70,6 +70,8 @@ def to_html(answers: Sequence[str], options: PandocOptions = PandocOptions(),
     args = [pandoc_path(), "--from", INPUT_FORMAT, "--to", "html5", "--wrap=none"]
     if options.math == "mathml":
         args.append("--mathml")
+    elif options.math == "tex":  # --mathjax keeps the TeX itself, in \\(..\\) and \\[..\\]
+        args.append("--mathjax")
     for lua in [*builtin_lua_filters(), *options.lua_filters]:
         args += ["--lua-filter", str(lua)]
     size = max(1, options.batch_size)
