@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import Config, load_config
-from .errors import BuildError
+from .errors import BuildError, UsageError
 from .model import Collection
 from .output import OutputFolder
 from .pipeline import run_filters
@@ -58,7 +58,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     selected = collection.select(options.subjects)
     unknown = set(options.subjects) - set(collection.subjects)
     if unknown:
-        raise BuildError(f"no articles under subject {sorted(unknown)[0]!r} (subjects: "
+        raise UsageError(f"no articles under subject {sorted(unknown)[0]!r} (subjects: "
                          f"{', '.join(collection.subjects)})")
     folder = OutputFolder(out)
     progress = progress or Progress()

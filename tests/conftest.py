@@ -15,7 +15,6 @@ CONTENT = ROOT / "content"
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus"
 SCHEMAORG = SHARED / "schemaorg"
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 needs_corpus = pytest.mark.skipif(not (CORPUS / "learn").is_dir(),
                                   reason=f"the shared corpus is not at {CORPUS}")

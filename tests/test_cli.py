@@ -1,0 +1,107 @@
+"""The command line: check's report and exit status, build's errors, --help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import CONTENT, needs_corpus, write_article
+
+from qtconvert.cli import main
+
+
+def run(*args: str, cwd=None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "qtconvert", *args], capture_output=True,
+                          text=True, cwd=cwd, check=False)
+
+
+def test_help_lists_commands_and_options():
+    out = run("--help").stdout
+    assert "check" in out and "build" in out
+    build_help = run("build", "--help").stdout
+    for option in ("--out", "--format", "--subject", "--jobs", "--quiet", "--strict", "--book",
+                   "--stylesheet", "--paper", "--pdf-variant", "--jsonld-profile"):
+        assert option in build_help
+
+
+def test_check_content_json(capsys):
+    assert main(["check", str(CONTENT), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) >= {"articles", "subjects", "errors", "warnings", "related"}
+    assert report["articles"] == 31 and report["errors"] == 0 and report["subjects"] == 6
+    assert report["related"]["internal"] > 0 and report["related"]["external"] > 0
+    assert isinstance(report["related"]["internal"], int)
+
+
+def test_check_reports_errors_with_exit_1(tmp_path, capsys):
+    write_article(tmp_path, "good.md", url="/learn/mathematics/questions/good")
+    write_article(tmp_path, "bad.md", id="seven")
+    assert main(["check", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"error: {tmp_path / 'bad.md'}: id: must be an integer" in out
+    assert "1 articles in 1 subjects" in out
+
+
+def test_strict_makes_warnings_fail(tmp_path, capsys):
+    write_article(tmp_path, related_article1={"id": 9, "title": "t", "subject": "s",
+                                              "url": "/learn/s/questions/missing"})
+    assert main(["check", str(tmp_path)]) == 0
+    assert main(["check", str(tmp_path), "--strict"]) == 1
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run("build", "--format", "nope").returncode == 2
+    assert run("build", "--jobs", "many").returncode == 2
+    assert run("frobnicate").returncode == 2
+    result = run("build", str(CONTENT), "--subject", "astrology", "--format", "jsonld",
+                 "--out", str(tmp_path))
+    assert result.returncode == 2 and "astrology" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_check_with_no_arguments_uses_content(capsys, monkeypatch):
+    monkeypatch.chdir(CONTENT.parent)
+    assert main(["check", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["articles"] == 31
+
+
+def test_check_outside_the_checkout_uses_the_shipped_samples(tmp_path):
+    result = run("check", "--json", cwd=tmp_path)
+    assert result.returncode == 0 and json.loads(result.stdout)["articles"] == 31
+
+
+@needs_corpus
+def test_check_corpus_json():
+    from conftest import CORPUS
+
+    result = run("check", str(CORPUS), "--json")
+    report = json.loads(result.stdout)
+    assert result.returncode == 0
+    assert (report["articles"], report["errors"], report["subjects"]) == (8009, 0, 11)
+    assert report["related"]["internal"] == 17913 and report["related"]["external"] == 5295
+
+
+@pytest.mark.parametrize("value", ["../../x", "/etc/passwd", "a\x00b"])
+def test_output_paths_cannot_leave_the_output_folder(tmp_path, value):
+    from qtconvert.output import OutputFolder
+
+    out = OutputFolder(tmp_path / "out")
+    path = out.path(value, value + ".md")
+    assert (tmp_path / "out") in path.parents
+    out.write_text(path, "x")
+    assert path.read_text() == "x"
+
+
+def test_outputs_are_written_once_and_atomically(tmp_path):
+    from qtconvert.errors import BuildError
+    from qtconvert.output import OutputFolder
+
+    out = OutputFolder(tmp_path)
+    path = out.path("a", "b.txt")
+    out.write_text(path, "one")
+    with pytest.raises(BuildError, match="already written"):
+        out.write_text(path, "two")
+    assert path.read_text() == "one"
+    assert not [p for p in tmp_path.rglob(".tmp-*")]  # no temporary file left behind

@@ -1,0 +1,152 @@
+"""Cross-references: related links and answer links resolve once, per rule; writers decide
+the address through `uri_for` (checked here against a fake writer)."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import needs_corpus
+
+from qtconvert import html_body, pandoc
+from qtconvert.output import OutputFolder
+from qtconvert.writers.base import BuildOptions, Writer
+from qtconvert.xref import QTREF_SCHEME, parse_article_url, related_counts
+
+BREAK_EVEN = "what-is-breakeven-analysis-and-how-is-it-calculated"
+
+
+@pytest.mark.parametrize("href", [
+    "/learn/chemistry/questions/x-y", "/learn/chemistry/questions/x-y/",
+    "https://quicktakes.io/learn/chemistry/questions/x-y#part",
+    "https://www.quicktakes.io/learn/chemistry/questions/x-y/?ref=1",
+    "qtref:/learn/chemistry/questions/x-y",
+])
+def test_quicktakes_urls_in_every_form(href):
+    assert parse_article_url(href) == "/learn/chemistry/questions/x-y"
+
+
+@pytest.mark.parametrize("href", ["https://example.org/learn/chemistry/questions/x",
+                                  "/learn/chemistry/x", "mailto:a@b.c", "/learn/../questions/x"])
+def test_other_urls_are_not_articles(href):
+    assert parse_article_url(href) is None
+
+
+def _article(collection, slug, subject=None):
+    return next(a for a in collection if a.slug == slug and
+                (subject is None or a.subject_key == subject))
+
+
+def test_related_links_resolve_by_url_slug_and_id(content):
+    rules = {(link.url, link.rule) for a in content for link in a.related}
+    assert ("/learn/science/questions/how-does-the-schrdinger-equation-describe-electrons-in-atoms",
+            "slug") in rules
+    assert ("/learn/computer-science/questions/what-is-big-o-notation", "id") in rules
+    counts = related_counts(content)
+    assert counts.by_rule["slug"] == 1 and counts.by_rule["id"] == 1
+    assert counts.internal + counts.external == sum(len(a.related) for a in content)
+    missing = [d for d in content.warnings if d.field.startswith("related_article")]
+    assert len(missing) == counts.external > 0  # each missing target is one warning
+
+
+def test_cycles_and_self_links_are_fine(content):
+    balance = _article(content, "how-do-you-balance-a-chemical-equation")
+    assert balance.url in {link.target_url for link in balance.related}  # self-link
+    gas = _article(content, "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry")
+    assert balance.url in {link.target_url for link in gas.related}
+    assert gas.url in {link.target_url for link in balance.related}
+
+
+def test_a_target_filed_twice_resolves_to_the_copy_under_the_same_subject(content):
+    margin = _article(content, "what-is-contribution-margin-and-how-is-it-used-in-decisionmaking")
+    to_break_even = [link for link in margin.related if BREAK_EVEN in link.url]
+    assert {link.url.split("/")[2] for link in to_break_even} == {
+        "accounting-and-finance", "business-and-management"}
+    assert {link.target_url for link in to_break_even} == {
+        f"/learn/accounting-and-finance/questions/{BREAK_EVEN}"}
+
+
+def test_answer_links_become_pending_references(content):
+    tnm = _article(content, "how-is-cancer-staged-using-the-tnm-system")
+    angio = _article(content, "what-role-does-angiogenesis-play-in-tumor-growth-and-metastasis")
+    gas = _article(content, "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry")
+    assert QTREF_SCHEME + "/learn/medicine/questions/what-are-the-steps-involved-in-the-process-" \
+                          "of-metastasis" in angio.answer
+    assert QTREF_SCHEME + "/learn/chemistry/questions/how-do-you-balance-a-chemical-equation" \
+        in gas.answer  # was an absolute url with a #fragment
+    assert "https://quicktakes.io/learn/health-studies/questions/what-are-the-risk-factors-for-" \
+           "breast-cancer" in tnm.answer  # missing target: canonical address
+    assert any(d.field == "answer" and "risk-factors" in d.message for d in content.warnings)
+    assert "https://en.wikipedia.org/wiki/Cross-site_scripting" in "".join(a.answer for a in content)
+
+
+class FakeBookWriter(Writer):
+    """Per-subject books: same subject -> internal file link, else no address."""
+
+    name = "fake"
+
+    def uri_for(self, target, source):
+        if target.subject_key != source.subject_key:
+            return None
+        return f"{target.slug}.xhtml#{target.anchor}"
+
+
+def test_writer_contract_with_a_fake_writer(content, tmp_path):
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    gas = _article(content, "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry")
+    hrefs = {link.title: w.related_href(link, gas) for link in gas.related}
+    assert "how-do-you-balance-a-chemical-equation.xhtml#qt-chemistry--how-do-you-balance-a-" \
+           "chemical-equation" in hrefs.values()
+    external = [h for h in hrefs.values() if h.startswith("https://quicktakes.io/")]
+    internal = [h for h in hrefs.values() if h.endswith(tuple(f"#{a.anchor}" for a in content))]
+    assert len(external) + len(internal) == len(gas.related)
+    resolve = w.link_resolver(gas)
+    assert resolve("https://example.org/") == "https://example.org/"
+    assert resolve("qtref:/learn/mathematics/questions/how-do-you-derive-and-use-the-quadratic-"
+                   "formula").startswith("https://quicktakes.io/learn/mathematics/")
+
+
+def test_html_body_resolves_links_on_the_tree(content, tmp_path):
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    angio = _article(content, "what-role-does-angiogenesis-play-in-tumor-growth-and-metastasis")
+    fragment = pandoc.to_html([angio.answer])[0]
+    section = html_body.article_element(angio, fragment, w)
+    assert section.get("id") == angio.anchor
+    hrefs = [a.get("href") for a in section.iter("a")]
+    assert not any(h.startswith(QTREF_SCHEME) for h in hrefs)
+    assert "what-are-the-steps-involved-in-the-process-of-metastasis.xhtml#qt-medicine--what-are-" \
+           "the-steps-involved-in-the-process-of-metastasis" in hrefs
+
+
+def test_two_builds_give_the_same_anchors(content):
+    from qtconvert.build import prepare
+    from conftest import CONTENT
+
+    again = prepare(CONTENT)
+    assert [a.anchor for a in content] == [a.anchor for a in again]
+    assert len({a.anchor for a in content}) == len(content)
+
+
+@needs_corpus
+def test_corpus_related_counts_are_pinned(corpus):
+    counts = related_counts(corpus)
+    assert counts.by_rule == {"url": 16946, "slug": 967}
+    assert (counts.internal, counts.external) == (17913, 5295)
+    assert len([d for d in corpus.warnings if d.field.startswith("related_article")]) == 5295
+
+
+@needs_corpus
+@pytest.mark.parametrize("url, expected", [
+    ("/learn/medicine/questions/what-are-the-steps-involved-in-the-process-of-metastasis",
+     ["", "url", "url", "", "url"]),
+    ("/learn/accounting-and-finance/questions/how-are-control-systems-evaluated-during-an-audit",
+     ["url", "slug", "", "slug", ""]),
+    ("/learn/accounting-and-finance/questions/how-do-observations-on-current-practices-impact-"
+     "business-operations", ["", "", "", "url", "slug"]),
+])
+def test_named_corpus_articles_link_into_and_out_of_the_sample(corpus, url, expected):
+    article = corpus.by_url(url)
+    assert [link.rule for link in article.related] == expected
+    for link in article.related:
+        if link.rule:
+            assert corpus.by_url(link.target_url).subject_key == article.subject_key
+        else:
+            assert link.target_url is None and link.canonical_url.startswith("https://quicktakes.io/")
