@@ -1,0 +1,25 @@
+# Two commands on a fresh machine:  make samples  (build content/ into out/)  and  make test.
+# Both create .venv and install qtconvert with its test extra first (PyPI is needed once).
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: samples test bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+samples: $(STAMP)
+	$(VENV)/bin/qtconvert build content --out out
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+bench: $(STAMP)
+	for script in tests/benchmarks/bench_*.py; do $(VENV)/bin/python $$script; done
+
+clean:
+	rm -rf out/epub out/pdf out/jsonld out/markdown
