@@ -48,8 +48,9 @@ _QUOTE = re.compile(r'\\.|"""|"')
 
 def answer_from_site(stored: str) -> str:
     """The answer as stored on the site (newlines as `\\n`) -> clean Markdown."""
-    if not any(c in stored for c in "$\\`~"):
-        return stored
+    if ("$" not in stored and "`" not in stored and "~~~" not in stored and "\\(" not in stored
+            and "\\[" not in stored and "\\\\" not in stored):
+        return stored.replace("\\n", "\n")  # no math, code or escapes: only newlines
     return _Scanner(stored, escaped=True).run()
 
 

@@ -90,7 +90,8 @@ def _parser() -> argparse.ArgumentParser:
                             "(counts), related {internal, external, by_rule}, subject_counts "
                             "and diagnostics")
     check.add_argument("-v", "--verbose", action="store_true",
-                       help=f"list every warning (default: the first {_LISTED_WARNINGS})")
+                       help=f"list every warning (default: the first {_LISTED_WARNINGS}) and "
+                            "every related link with the rule that resolved it")
 
     b = sub.add_parser("build", help="convert the articles to EPUB, PDF, JSON-LD and Markdown",
                        description="Convert the articles. Bad articles are skipped with a "
@@ -172,6 +173,12 @@ def _check(args: argparse.Namespace) -> int:
             print(f"... and {len(collection.warnings) - n} more warnings (--verbose lists all)")
             break
         print(f"warning: {d}")
+    if args.verbose:
+        for a in collection:
+            for link in a.related:
+                where = f"{link.target_url} (by {link.rule})" if link.target_url else \
+                    f"{link.canonical_url} (external)"
+                print(f"related: {a.url} -> {where}")
     rel = summary["related"]
     by_rule = ", ".join(f"{k} {v}" for k, v in sorted(rel["by_rule"].items())) or "none"
     print(f"{summary['articles']} articles in {summary['subjects']} subjects "

@@ -46,8 +46,8 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL) -> C
     if root.is_file():
         files = [root]
     elif root.is_dir():
-        files = sorted(p for p in root.rglob("*.md")
-                       if p.is_file() and not p.name.lower().startswith("readme"))
+        files = sorted((p for p in root.rglob("*.md")
+                        if p.is_file() and not p.name.lower().startswith("readme")), key=str)
     else:
         return Collection((), (Diagnostic(str(root), "(path)", "no such file or folder"),),
                           base_url)
@@ -99,7 +99,7 @@ def parse_article(text: str, path: str = "<string>", *, base_url: str = DEFAULT_
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return None, [Diagnostic(path, "(front matter)", f"invalid YAML{where}: {problem}")]
-    if not isinstance(meta, Mapping) or not meta:
+    if not isinstance(meta, dict) or not meta:
         return None, [Diagnostic(path, "(front matter)", "front matter is not a mapping of fields")]
     warnings: list[Diagnostic] = []
     try:
@@ -137,7 +137,7 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         stored = _required(meta, "answer", str)
         answer = answer_text.answer_from_site(stored.strip())
         seo = meta.get("seo") or {}
-        if not isinstance(seo, Mapping):
+        if not isinstance(seo, dict):
             warnings.append(Diagnostic(path, "seo", "not a mapping; keywords and description "
                                                     "left empty", "warning"))
             seo = {}
@@ -235,7 +235,7 @@ def _keywords(value: Any, path: str, warnings: list[Diagnostic]) -> tuple[str, .
 
 def _related_link(entry: Any, field: str, path: str, base_url: str,
                   warnings: list[Diagnostic]) -> RelatedLink | None:
-    if not isinstance(entry, Mapping):
+    if not isinstance(entry, dict):
         warnings.append(Diagnostic(path, field, "must be a mapping with id, title, subject and "
                                                 "url; ignored", "warning"))
         return None
@@ -281,4 +281,4 @@ def _hrefs(value: Any) -> list[str]:
     if not isinstance(value, list):
         return []
     return [str(e.get("href") or e.get("url") or "") for e in value
-            if isinstance(e, Mapping) and isinstance(e.get("url"), str) and e["url"].strip()]
+            if isinstance(e, dict) and isinstance(e.get("url"), str) and e["url"].strip()]
