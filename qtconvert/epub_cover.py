@@ -1,0 +1,131 @@
+"""The generated front matter: an SVG cover in the book's colour, its page, and a title page.
+
+Nothing is fetched and no font is embedded: the cover uses generic font families, and its text
+colour is whichever of white or near-black contrasts more with the cover colour.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from xml.sax.saxutils import escape
+
+from .books import Book
+
+__all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast"]
+
+WIDTH, HEIGHT, MARGIN = 1600, 2560, 150
+_INK_DARK, _INK_LIGHT = "#14171c", "#ffffff"
+
+
+def _rgb(colour: str) -> tuple[float, float, float]:
+    h = colour.lstrip("#")
+    if len(h) == 3:
+        h = "".join(c * 2 for c in h)
+    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _luminance(colour: str) -> float:
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(colour)]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """The WCAG contrast ratio of two colours (1 to 21)."""
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def text_colour(background: str) -> str:
+    """White or near-black, whichever reads better on `background`."""
+    light, dark = contrast(background, _INK_LIGHT), contrast(background, _INK_DARK)
+    return _INK_LIGHT if light >= dark else _INK_DARK
+
+
+def _title_lines(title: str) -> tuple[int, list[str]]:
+    """(font size, lines) for the largest size at which the title fits in four lines."""
+    for size in (168, 148, 128, 112, 96, 84, 72):
+        per_line = max(6, int((WIDTH - 2 * MARGIN) / (0.56 * size)))
+        lines = textwrap.wrap(title, per_line, break_long_words=True) or [""]
+        if len(lines) <= 4:
+            return size, lines
+    return 72, lines[:5]
+
+
+def _count(book: Book) -> str:
+    n = len(book.articles)
+    return f"{n:,} question{'s' if n != 1 else ''} and answers"
+
+
+def cover_svg(book: Book) -> bytes:
+    """The cover image: colour field, title, subtitle, subjects, question count."""
+    bg, ink = book.cover_colour, text_colour(book.cover_colour)
+    size, lines = _title_lines(book.title)
+    y = 1000
+    title = []
+    for line in lines:
+        title.append(f'<text x="{MARGIN}" y="{y}" font-size="{size}" font-weight="700">'
+                     f"{escape(line)}</text>")
+        y += int(size * 1.12)
+    sub = textwrap.wrap(book.subtitle, 34)[:2]
+    subtitle = []
+    y += 40
+    for line in sub:
+        subtitle.append(f'<text x="{MARGIN}" y="{y}" font-size="72" opacity="0.9">'
+                        f"{escape(line)}</text>")
+        y += 92
+    subjects = " · ".join(book.subjects)
+    subjects = subjects if len(subjects) <= 48 else f"{len(book.subjects)} subjects"
+    label = escape(f"{book.title}. {book.subtitle}")
+    svg = f"""<?xml version="1.0" encoding="utf-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="cover-title">
+<title id="cover-title">{label}</title>
+<rect width="{WIDTH}" height="{HEIGHT}" fill="{bg}"/>
+<g fill="{ink}" opacity="0.07">
+<circle cx="1350" cy="420" r="520"/><circle cx="1480" cy="2300" r="380"/><circle cx="160" cy="2150" r="210"/>
+</g>
+<g fill="none" stroke="{ink}" stroke-width="10" opacity="0.22">
+<circle cx="1350" cy="420" r="330"/>
+</g>
+<g fill="{ink}" font-family="Georgia, 'DejaVu Serif', serif">
+<text x="1350" y="560" font-size="420" text-anchor="middle" opacity="0.32" font-weight="700">?</text>
+</g>
+<g fill="{ink}" font-family="'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif">
+<text x="{MARGIN}" y="330" font-size="64" font-weight="700" letter-spacing="14">QUICKTAKES</text>
+<rect x="{MARGIN}" y="380" width="220" height="12"/>
+<text x="{MARGIN}" y="480" font-size="52" letter-spacing="8" opacity="0.85">STUDY GUIDE</text>
+</g>
+<g fill="{ink}" font-family="Georgia, 'DejaVu Serif', serif">
+{chr(10).join(title)}
+</g>
+<g fill="{ink}" font-family="'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif">
+{chr(10).join(subtitle)}
+<rect x="{MARGIN}" y="2170" width="{WIDTH - 2 * MARGIN}" height="4" opacity="0.6"/>
+<text x="{MARGIN}" y="2270" font-size="60">{escape(subjects)}</text>
+<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(_count(book))}</text>
+</g>
+</svg>
+"""
+    return svg.encode("utf-8")
+
+
+def cover_page(book: Book, image_href: str) -> str:
+    """The body of the cover page: the cover image, scaled to the screen."""
+    alt = escape(f"Cover: {book.title}, {book.subtitle}", {'"': "&quot;"})
+    return (f'<section epub:type="cover" class="qt-cover">'
+            f'<img src="{image_href}" alt="{alt}" role="doc-cover"/></section>')
+
+
+def title_page(book: Book, edition: str, source: str) -> str:
+    """The body of the title page: title, subtitle, subjects, count, publisher, edition."""
+    subjects = ", ".join(book.subjects)
+    return (f'<section epub:type="titlepage" class="qt-titlepage">\n'
+            f'<p class="qt-series">QuickTakes study guide</p>\n'
+            f'<h1 class="qt-title">{escape(book.title)}</h1>\n'
+            f'<p class="qt-subtitle">{escape(book.subtitle)}</p>\n'
+            f'<p class="qt-count">{escape(_count(book))}'
+            f'{" in " + escape(subjects) if len(book.subjects) > 1 else ""}</p>\n'
+            f'<div class="qt-imprint">\n<p>Published by QuickTakes</p>\n'
+            f'<p>Edition of {escape(edition)}</p>\n'
+            f'<p>Every answer is also online at <a class="qt-external" href="{escape(source)}">'
+            f'{escape(source.split("//", 1)[-1])}</a>. Links to questions in this book stay '
+            f'inside it; the others open the website.</p>\n</div>\n</section>')

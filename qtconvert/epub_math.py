@@ -1,0 +1,96 @@
+"""Math in EPUB documents: MathML with its TeX as alternative text, and a readable fallback.
+
+Pandoc writes MathML with the TeX in `<annotation encoding="application/x-tex">`; this adds it
+as `alttext` on `<math>` (what screen readers and Kindle look at). Math pandoc could not convert
+even after `tex_repair` stays as `<span class="math ...">` holding the TeX: it is converted with
+latex2mathml when that gives sound MathML, else shown as the TeX itself in `<code class="tex">`;
+never dropped, never an error message.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+__all__ = ["MATHML_NS", "finish_math", "tex_to_mathml"]
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_MATH = f"{{{MATHML_NS}}}math"
+_ANNOTATION = f"{{{MATHML_NS}}}annotation"
+_SEMANTICS = f"{{{MATHML_NS}}}semantics"
+_NS_LEN = len(MATHML_NS) + 2
+_DELIMS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
+# prose caught between two dollar signs ("costs $5 and $7 ..."): two words in a row
+_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}\s+[A-Za-z]{3,}(?![A-Za-z]*\})")
+_COMMAND_WORD = re.compile(r"\\[A-Za-z]+")
+
+
+def tex_to_mathml(tex: str, display: bool) -> ET.Element | None:
+    """`tex` as a MathML element via latex2mathml, or None when the result would mislead
+    (an unknown command shown as its name, prose set as italic letters, malformed output)."""
+    if _PROSE.search(_COMMAND_WORD.sub(" ", _text_free(tex))):
+        return None
+    try:
+        from latex2mathml.converter import convert
+
+        math = ET.fromstring(convert(tex, display="block" if display else "inline"))
+    except Exception:  # latex2mathml raises many kinds of errors on TeX it does not know
+        return None
+    for el in math.iter():
+        if (el.text or "").startswith("\\"):
+            return None  # `<mi>\struct</mi>`: a command latex2mathml does not know
+    children = list(math)
+    semantics = ET.SubElement(math, _SEMANTICS)
+    row = ET.SubElement(semantics, f"{{{MATHML_NS}}}mrow")
+    for child in children:
+        math.remove(child)
+        row.append(child)
+    annotation = ET.SubElement(semantics, _ANNOTATION, {"encoding": "application/x-tex"})
+    annotation.text = tex
+    return math
+
+
+def _text_free(tex: str) -> str:
+    """TeX without the contents of `\\text{..}`-like groups (words there are meant)."""
+    return re.sub(r"\\(?:text|mathrm|textbf|textit|operatorname|mbox)\s*\{[^{}]*\}", " ", tex)
+
+
+def _fallback(span: ET.Element) -> None:
+    """Turn pandoc's unconverted `<span class="math ...">$tex$</span>` into math or code."""
+    raw = "".join(span.itertext())
+    m = _DELIMS.match(raw)
+    tex = (m.group(2) if m else raw).strip()
+    display = "display" in span.get("class", "")
+    math = tex_to_mathml(tex, display)
+    tail = span.tail
+    span.clear()
+    span.tail = tail
+    if math is None:
+        span.tag = "code"
+        span.set("class", "tex tex-display" if display else "tex")
+        span.text = tex
+        return
+    span.tag = math.tag
+    span.attrib.update(math.attrib)
+    span.extend(list(math))
+
+
+def finish_math(root: ET.Element) -> bool:
+    """Fallbacks, `alttext` and plain `<math xmlns=...>` tags in `root`; True if it has math.
+
+    ElementTree would write the MathML namespace as a prefix (`ns0:math`), which some reading
+    systems do not understand, so the tags lose it and `<math>` declares it as the default.
+    """
+    for span in [s for s in root.iter("span") if s.get("class", "").startswith("math ")]:
+        _fallback(span)
+    found = False
+    for math in list(root.iter(_MATH)):
+        found = True
+        annotation = math.find(f"{_SEMANTICS}/{_ANNOTATION}")
+        if annotation is not None and annotation.text and not math.get("alttext"):
+            math.set("alttext", annotation.text.strip())
+        for el in math.iter():
+            if el.tag[0] == "{":
+                el.tag = el.tag[_NS_LEN:]
+        math.set("xmlns", MATHML_NS)
+    return found

@@ -1,0 +1,113 @@
+"""XHTML content documents for the EPUB: the page wrapper and one article's page.
+
+Every document starts with an XML declaration naming UTF-8 and carries `xml:lang` and a
+`<title>` (Kindle's Send-to-Kindle and WCAG both want them). Article pages reuse the shared
+renderer (`html_body.article_element`) and then make its output fit an EPUB: math finished
+(`epub_math`), pandoc's code-line anchors dropped, in-page links following the prefixed ids,
+and relative links that lead nowhere in the book pointed at the web.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Collection as Container
+from urllib.parse import quote, urljoin, urlsplit
+
+from .epub_math import finish_math
+from .html_body import article_element
+from .model import Article
+from .writers.base import Writer
+
+__all__ = ["document", "serialize", "article_document", "STYLESHEET"]
+
+STYLESHEET = "style.css"
+# characters XML 1.0 forbids; a stray one would make the whole book unreadable
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SAFE_URL = "/:?#[]@!$&'()*+,;=%~-._"
+
+
+def serialize(element: ET.Element) -> str:
+    """One element as XHTML markup (no namespace prefixes: see `epub_math.finish_math`)."""
+    return ET.tostring(element, encoding="unicode")
+
+
+def document(title: str, body: str, language: str, *, body_attrs: str = "",
+             head_extra: str = "") -> bytes:
+    """A complete XHTML5 content document around `body` markup."""
+    lang = quote(language, safe="-")
+    text = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
+            f'<html xmlns="http://www.w3.org/1999/xhtml" '
+            f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}">\n'
+            f'<head>\n<meta charset="utf-8"/>\n<title>{_escape(title)}</title>\n'
+            f'<link rel="stylesheet" type="text/css" href="{STYLESHEET}"/>{head_extra}\n</head>\n'
+            f'<body{body_attrs}>\n{body}\n</body>\n</html>\n')
+    if _NOT_XML.search(text):
+        text = _NOT_XML.sub("", text)
+    return text.encode("utf-8")
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def article_document(article: Article, fragment: str, writer: Writer, files: Container[str],
+                     language: str) -> tuple[bytes, bool]:
+    """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
+    section = article_element(article, _NOT_XML.sub("", fragment), writer, question_level=1)
+    _drop_line_anchors(section)
+    _fix_links(section, article, files, writer.collection.base_url)
+    has_math = finish_math(section)
+    body = serialize(section)
+    return document(article.question or article.title, body, language,
+                    body_attrs=' epub:type="bodymatter"'), has_math
+
+
+def _drop_line_anchors(root: ET.Element) -> None:
+    """Pandoc's empty `<a href="#cb1-1" aria-hidden>` per code line: noise in an e-book."""
+    for pre in root.iter("pre"):
+        for parent in list(pre.iter()):
+            previous = None
+            for child in list(parent):
+                if child.tag == "a" and child.get("aria-hidden") == "true" and not len(child):
+                    if child.tail:
+                        if previous is None:
+                            parent.text = (parent.text or "") + child.tail
+                        else:
+                            previous.tail = (previous.tail or "") + child.tail
+                    parent.remove(child)
+                else:
+                    previous = child
+
+
+def _fix_links(root: ET.Element, article: Article, files: Container[str], base: str) -> None:
+    """Every href leads somewhere: an id on this page, a document of the book, or the web."""
+    ids: set[str] | None = None
+    page = base + article.url
+    for a in root.iter("a"):
+        href = a.get("href")
+        if href is None:
+            continue
+        if href.startswith("#"):
+            if ids is None:
+                ids = {el.get("id") for el in root.iter() if el.get("id")}
+            frag = href[1:]
+            prefixed = f"{article.anchor}--{frag}"
+            if frag in ids:
+                continue
+            if prefixed in ids:
+                a.set("href", "#" + prefixed)
+            else:
+                del a.attrib["href"]
+            continue
+        parts = urlsplit(href)
+        if parts.scheme in ("http", "https", "mailto", "ftp"):
+            if not re.fullmatch(r"[\x21-\x7e]*", href):
+                a.set("href", quote(href, safe=_SAFE_URL))
+            continue
+        if not parts.scheme and not parts.netloc and parts.path in files:
+            continue
+        if parts.scheme:  # javascript:, file:, data: ... are not followed in a book
+            del a.attrib["href"]
+        else:
+            a.set("href", quote(urljoin(page, href), safe=_SAFE_URL))

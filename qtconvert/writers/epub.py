@@ -1,0 +1,203 @@
+"""EPUB 3 writer: one study book per subject (or one per `--book` recipe).
+
+Inside each book: an SVG cover, a title page, the contents (subject > questions, with
+landmarks), one XHTML page per article (question, answer, related questions), and an index of
+the articles' keywords. Pandoc converts the answers in batches while the pages of earlier
+batches are built and compressed, so the build takes little longer than pandoc alone.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import uuid
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .. import html_body
+from ..books import Book
+from ..epub_cover import cover_page, cover_svg, title_page
+from ..epub_index import build_index
+from ..epub_nav import NavEntry, nav_body
+from ..epub_package import EpubPackage, Item, Metadata
+from ..epub_xhtml import STYLESHEET, article_document, document
+from ..errors import UsageError
+from ..model import Article
+from ..package_data import data_dir
+from ..pandoc import PandocOptions
+from .base import Writer
+
+__all__ = ["EpubWriter", "CONFORMS_TO"]
+
+XHTML = "application/xhtml+xml"
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+_SUMMARY = ("Reflowable text with a table of contents, landmarks and an index linking to every "
+            "question; headings mark each question and the parts of its answer. Math is MathML "
+            "with its TeX source as alternative text; the cover image has a text description. "
+            "No flashing, motion or sound.")
+
+
+class EpubWriter(Writer):
+    """Writes `OUT/epub/<book key>.epub`."""
+
+    name = "epub"
+    suffix = ".epub"
+    description = "EPUB 3 study books, one per subject (or one per --book recipe)"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._files: dict[str, str] = {}  # article url -> its page, in the book being written
+
+    def uri_for(self, target: Article, source: Article) -> str | None:
+        """`q-<slug>.xhtml#<anchor>` when both are in the book being written, else None."""
+        page = self._files.get(target.url)
+        if page is None or source.url not in self._files:
+            return None
+        return f"{page}#{target.anchor}"
+
+    def write(self) -> list[Path]:
+        from ..recipes import books_for
+
+        written = []
+        for book in books_for(self.selected, self.options):
+            data = self.build_book(book)
+            written.append(self.out.write_bytes(self.out.path("epub", book.key + self.suffix), data))
+        return written
+
+    # -- one book ------------------------------------------------------------------------------
+
+    def build_book(self, book: Book) -> bytes:
+        """The EPUB file of `book`, as bytes (the same bytes for the same input)."""
+        self._files = page_names(book.articles)
+        groups = subject_groups(book.articles)
+        newest = max(a.date for a in book.articles)
+        modified = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
+        features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
+                    "displayTransformability"]
+        package = EpubPackage(Metadata(
+            identifier=book_identifier(book), title=book.title, subtitle=book.subtitle,
+            language=book.language, modified=modified,
+            subjects=tuple(dict.fromkeys((*book.subjects, *book.keywords))),
+            description=f"{len(book.articles):,} questions and answers on "
+                        f"{', '.join(book.subjects)}, from QuickTakes.",
+            source=self.collection.base_url, accessibility_summary=_SUMMARY))
+        lang = book.language
+        package.add(Item("cover.svg", "image/svg+xml", "cover-image"), cover_svg(book))
+        package.add(Item(STYLESHEET, "text/css"), self._stylesheet())
+        package.add(Item("cover.xhtml", XHTML, spine=True), document(
+            book.title, cover_page(book, "cover.svg"), lang, body_attrs=' class="qt-cover-page"'))
+        edition = f"{newest.day} {newest:%B %Y}"
+        package.add(Item("title.xhtml", XHTML, spine=True), document(
+            book.title, title_page(book, edition, self.collection.base_url), lang,
+            body_attrs=' epub:type="frontmatter"'))
+        index = build_index(book.articles, lambda a: f"{self._files[a.url]}#{a.anchor}")
+        toc = self._toc(groups, index)
+        first = toc[0].href if len(groups) > 1 else self._files[book.articles[0].url]
+        landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
+                     ("toc", "nav.xhtml#toc", "Contents"), ("bodymatter", first, "Questions")]
+        if index:
+            landmarks.append(("index", index[0].href, "Index"))
+        package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
+                     document("Contents", nav_body(toc, landmarks), lang))
+        has_math = False
+        for (key, name, articles), entry in zip(groups, toc):
+            if len(groups) > 1:
+                package.add(Item(entry.href, XHTML, spine=True), document(name, (
+                    f'<section epub:type="part" class="qt-part"><h1>{_esc(name)}</h1>'
+                    f'<p>{len(articles):,} questions</p></section>'), lang))
+            for article, page, math in self._article_pages(articles, lang):
+                has_math |= math
+                package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
+                                 spine=True), page)
+        for page in index:
+            package.add(Item(page.href, XHTML, spine=True),
+                         document(f"Index: {page.letter}", page.body, lang,
+                                  body_attrs=' epub:type="backmatter"'))
+        if has_math:
+            features.insert(0, "MathML")
+        if index:
+            features.append("index")
+        package.metadata.accessibility_features = tuple(features)
+        package.metadata.extra.append(("dcterms:conformsTo", CONFORMS_TO))
+        return package.to_bytes()
+
+    def _toc(self, groups: list[tuple[str, str, tuple[Article, ...]]], index) -> list[NavEntry]:
+        toc = []
+        for key, name, articles in groups:
+            children = tuple(NavEntry(a.question or a.title, f"{self._files[a.url]}#{a.anchor}")
+                             for a in articles)
+            href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
+            toc.append(NavEntry(name, href, children))
+        if index:
+            toc.append(NavEntry("Index", index[0].href,
+                                tuple(NavEntry(p.letter, p.href) for p in index)))
+        return toc
+
+    def _article_pages(self, articles: Sequence[Article], lang: str
+                       ) -> Iterator[tuple[Article, bytes, bool]]:
+        """Each article's page, in order, built while pandoc converts the next batches."""
+        files = set(self._files.values())
+        self.progress.start(f"EPUB: {len(articles):,} articles", len(articles))
+        for article, fragment in self._fragments(articles):
+            page, math = article_document(article, fragment, self, files, lang)
+            self.progress.advance()
+            yield article, page, math
+        self.progress.done()
+
+    def _fragments(self, articles: Sequence[Article]) -> Iterator[tuple[Article, str]]:
+        config = self.options.config
+        jobs = self.options.jobs or os.cpu_count() or 1
+        options = PandocOptions(math="mathml", jobs=1,
+                                lua_filters=tuple(config.lua_filters) if config else ())
+        size = max(25, min(options.batch_size, -(-len(articles) // (jobs * 4))))
+        chunks = [articles[i:i + size] for i in range(0, len(articles), size)]
+        with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chunks)))) as pool:
+            futures = [pool.submit(html_body.render_answers, chunk, options) for chunk in chunks]
+            try:
+                for chunk, future in zip(chunks, futures):
+                    html = future.result()
+                    for article in chunk:
+                        yield article, html[article.url]
+            finally:
+                for future in futures:
+                    future.cancel()
+
+    def _stylesheet(self) -> bytes:
+        path = self.options.stylesheet or data_dir("styles") / "epub.css"
+        try:
+            return Path(path).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"--stylesheet {path}: cannot read it ({exc.strerror})") from None
+
+
+def page_names(articles: Sequence[Article]) -> dict[str, str]:
+    """Article url -> `q-<slug>.xhtml` (`q-<subject>-<slug>.xhtml` when slugs repeat)."""
+    slugs: dict[str, int] = {}
+    for a in articles:
+        slugs[a.slug] = slugs.get(a.slug, 0) + 1
+    return {a.url: f"q-{a.slug if slugs[a.slug] == 1 else a.subject_key + '--' + a.slug}.xhtml"
+            for a in articles}
+
+
+def subject_groups(articles: Sequence[Article]) -> list[tuple[str, str, tuple[Article, ...]]]:
+    """(subject key, name, articles) runs in book order; one run when subjects interleave."""
+    runs: list[tuple[str, str, list[Article]]] = []
+    for a in articles:
+        if runs and runs[-1][0] == a.subject_key:
+            runs[-1][2].append(a)
+        else:
+            runs.append((a.subject_key, a.subject, [a]))
+    if len({key for key, _, _ in runs}) != len(runs):  # interleaved: no subject level
+        return [("all", "Questions", tuple(articles))]
+    return [(key, name, tuple(arts)) for key, name, arts in runs]
+
+
+def book_identifier(book: Book) -> str:
+    """`urn:uuid:` from the book key and its article urls: the same input, the same id."""
+    name = "qtconvert-epub:" + book.key + "\n" + "\n".join(a.url for a in book.articles)
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
