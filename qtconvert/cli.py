@@ -134,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _source(args: argparse.Namespace) -> Path:
+    source = args.source or default_source()
+    if not source.exists():
+        raise UsageError(f"{source}: no such file or folder")
+    return source
+
+
 def _config(args: argparse.Namespace, source: Path):
     config = load_config(args.config) if args.config else load_config(
         search_from=source if source.is_dir() else source.parent)
@@ -159,7 +166,7 @@ def _summary(collection: Collection) -> dict[str, object]:
 
 
 def _check(args: argparse.Namespace) -> int:
-    source = args.source or default_source()
+    source = _source(args)
     collection = prepare(source, _config(args, source))
     summary = _summary(collection)
     failed = bool(collection.errors) or (args.strict and bool(collection.warnings))
@@ -189,7 +196,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    source = args.source or default_source()
+    source = _source(args)
     options = BuildOptions(
         formats=args.format, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
         config=_config(args, source), book=args.book, stylesheet=args.stylesheet,

@@ -55,6 +55,8 @@ def test_usage_errors_exit_2(tmp_path):
     assert run("build", "--format", "nope").returncode == 2
     assert run("build", "--jobs", "many").returncode == 2
     assert run("frobnicate").returncode == 2
+    missing = run("check", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "nowhere: no such file or folder" in missing.stderr
     result = run("build", str(CONTENT), "--subject", "astrology", "--format", "jsonld",
                  "--out", str(tmp_path))
     assert result.returncode == 2 and "astrology" in result.stderr
