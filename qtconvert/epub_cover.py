@@ -80,19 +80,16 @@ def cover_svg(book: Book) -> bytes:
 <svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="cover-title">
 <title id="cover-title">{label}</title>
 <rect width="{WIDTH}" height="{HEIGHT}" fill="{bg}"/>
-<g fill="{ink}" opacity="0.07">
-<circle cx="1350" cy="420" r="520"/><circle cx="1480" cy="2300" r="380"/><circle cx="160" cy="2150" r="210"/>
+<g fill="{ink}" opacity="0.06">
+<circle cx="1600" cy="0" r="760"/><circle cx="1600" cy="2560" r="520"/>
 </g>
-<g fill="none" stroke="{ink}" stroke-width="10" opacity="0.22">
-<circle cx="1350" cy="420" r="330"/>
+<g fill="none" stroke="{ink}" stroke-width="12" opacity="0.35">
+<circle cx="1170" cy="560" r="230"/>
 </g>
-<g fill="{ink}" font-family="Georgia, 'DejaVu Serif', serif">
-<text x="1350" y="560" font-size="420" text-anchor="middle" opacity="0.32" font-weight="700">?</text>
-</g>
+<circle cx="1310" cy="700" r="120" fill="{ink}" opacity="0.18"/>
 <g fill="{ink}" font-family="'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif">
 <text x="{MARGIN}" y="330" font-size="64" font-weight="700" letter-spacing="14">QUICKTAKES</text>
-<rect x="{MARGIN}" y="380" width="220" height="12"/>
-<text x="{MARGIN}" y="480" font-size="52" letter-spacing="8" opacity="0.85">STUDY GUIDE</text>
+<rect x="{MARGIN}" y="385" width="220" height="12"/>
 </g>
 <g fill="{ink}" font-family="Georgia, 'DejaVu Serif', serif">
 {chr(10).join(title)}

@@ -1,8 +1,8 @@
 """The back-of-book index: every article keyword, alphabetised, linking to its articles.
 
-Keywords are grouped case-insensitively (the most frequent spelling is shown). The index is split
-into one document per initial letter, so that a subject of 2,000 articles does not put a
-megabyte-sized page in front of a phone; it follows the EPUB Indexes vocabulary.
+Keywords are grouped case-insensitively (the most frequent spelling is shown). A large index is
+split into one document per initial letter, so that a subject of 2,000 articles does not put a
+megabyte-sized page in front of a phone. The markup follows the EPUB Indexes vocabulary.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ SYMBOLS = "#"
 
 @dataclass(frozen=True)
 class IndexPage:
-    """One letter of the index: its file, heading and body markup."""
+    """One page of the index: its file, title, body markup, and (letter, href) of its groups."""
 
     href: str
-    letter: str
+    title: str
     body: str
-    terms: int
+    groups: tuple[tuple[str, str], ...]
 
 
 def _initial(term: str) -> str:
@@ -45,8 +45,11 @@ def _sort_key(term: str) -> tuple[str, str]:
 
 
 def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
-                prefix: str = "index") -> list[IndexPage]:
-    """The index pages (letters in order), or [] when no article has keywords."""
+                prefix: str = "index", split_over: int = 300) -> list[IndexPage]:
+    """The index pages, or [] when no article has keywords.
+
+    Up to `split_over` terms make one page; more make one page per initial letter.
+    """
     spellings: dict[str, Counter[str]] = {}
     entries: dict[str, list[Article]] = {}
     for article in articles:
@@ -64,20 +67,34 @@ def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
     for key in sorted(entries, key=lambda k: _sort_key(shown[k])):
         letters.setdefault(_initial(shown[key]), []).append(key)
     order = sorted(letters, key=lambda l: (l != SYMBOLS, l))
-    hrefs = {l: f"{prefix}-{'symbols' if l == SYMBOLS else l.lower()}.xhtml" for l in order}
-    pages = []
-    for letter in order:
-        keys = letters[letter]
-        items = [_entry(shown[k], entries[k], href_for) for k in keys]
-        title = "Symbols and numbers" if letter == SYMBOLS else letter
-        body = (f'<section epub:type="index" role="doc-index" class="qt-index">\n'
-                f'<h1>Index: {escape(title)}</h1>\n'
-                f'{_letter_bar(order, hrefs, letter)}\n'
-                f'<section epub:type="index-group" id="idx-{hrefs[letter][:-6]}">\n'
-                f'<ul epub:type="index-entry-list" class="qt-index-list">\n'
-                + "\n".join(items) + "\n</ul>\n</section>\n</section>")
-        pages.append(IndexPage(hrefs[letter], title, body, len(keys)))
-    return pages
+    ids = {l: "idx-" + ("symbols" if l == SYMBOLS else l.lower()) for l in order}
+
+    def group(letter: str, level: int) -> str:
+        items = "\n".join(_entry(shown[k], entries[k], href_for) for k in letters[letter])
+        return (f'<section epub:type="index-group" id="{ids[letter]}">\n'
+                f"<h{level}>{escape(_label(letter))}</h{level}>\n"
+                f'<ul epub:type="index-entry-list" class="qt-index-list">\n{items}\n</ul>\n'
+                f"</section>")
+
+    if len(entries) <= split_over:
+        href = f"{prefix}.xhtml"
+        bar = _letter_bar(order, {l: f"#{ids[l]}" for l in order}, None)
+        body = "\n".join(group(l, 2) for l in order)
+        return [IndexPage(href, "Index", _page("Index", bar, body),
+                          tuple((_label(l), f"{href}#{ids[l]}") for l in order))] if order else []
+    hrefs = {l: f"{prefix}-{ids[l][4:]}.xhtml" for l in order}
+    return [IndexPage(hrefs[l], f"Index: {_label(l)}",
+                      _page(f"Index: {_label(l)}", _letter_bar(order, hrefs, l), group(l, 2)),
+                      ((_label(l), hrefs[l]),)) for l in order]
+
+
+def _label(letter: str) -> str:
+    return "Symbols and numbers" if letter == SYMBOLS else letter
+
+
+def _page(title: str, bar: str, body: str) -> str:
+    return (f'<section epub:type="index" role="doc-index" class="qt-index">\n'
+            f"<h1>{escape(title)}</h1>\n{bar}\n{body}\n</section>")
 
 
 def _entry(term: str, articles: list[Article], href_for: Callable[[Article], str]) -> str:
@@ -88,7 +105,7 @@ def _entry(term: str, articles: list[Article], href_for: Callable[[Article], str
             f'{escape(term)}</span><ul epub:type="index-locator-list" class="qt-locators">{locators}</ul></li>')
 
 
-def _letter_bar(order: list[str], hrefs: dict[str, str], current: str) -> str:
+def _letter_bar(order: list[str], hrefs: dict[str, str], current: str | None) -> str:
     links = []
     for letter in order:
         label = "#" if letter == SYMBOLS else letter

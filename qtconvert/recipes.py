@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 import tomllib
+import zlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +20,16 @@ from .model import Article, Collection
 from .output import safe_name
 from .xref import parse_article_url
 
-__all__ = ["load_recipe", "books_for", "ORDERS"]
+__all__ = ["load_recipe", "books_for", "subject_colour", "ORDERS", "SUBJECT_COLOURS"]
 
 ORDERS = ("question", "subject", "date", "listed")
 _KEYS = {"title", "subtitle", "key", "language", "subjects", "keywords", "articles",
          "exclude", "order", "cover_colour", "cover_color"}
 _COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+# cover colours for subject books (white text on each has at least 7:1 contrast)
+SUBJECT_COLOURS = ("#1f4e79", "#7a2e2e", "#245e3a", "#5b2c6f", "#7a4b00", "#184f5c",
+                   "#3d4a5c", "#8a2b55")
 
 
 def books_for(selected: Collection, options: Any) -> list[Book]:
@@ -32,7 +37,12 @@ def books_for(selected: Collection, options: Any) -> list[Book]:
     recipe = getattr(options, "book", None)
     if recipe:
         return [load_recipe(recipe, selected)]
-    return subject_books(selected)
+    return [replace(b, cover_colour=subject_colour(b.key)) for b in subject_books(selected)]
+
+
+def subject_colour(key: str) -> str:
+    """A cover colour for a subject book: stable for the key, varied across subjects."""
+    return SUBJECT_COLOURS[zlib.crc32(key.encode("utf-8")) % len(SUBJECT_COLOURS)]
 
 
 def load_recipe(path: str | Path, collection: Collection) -> Book:

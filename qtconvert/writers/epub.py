@@ -9,6 +9,7 @@ batches are built and compressed, so the build takes little longer than pandoc a
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import os
 import uuid
 from collections.abc import Iterator, Sequence
@@ -101,18 +102,21 @@ class EpubWriter(Writer):
         package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
                      document("Contents", nav_body(toc, landmarks), lang))
         has_math = False
+        pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang)
         for (key, name, articles), entry in zip(groups, toc):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
                     f'<section epub:type="part" class="qt-part"><h1>{_esc(name)}</h1>'
                     f'<p>{len(articles):,} questions</p></section>'), lang))
-            for article, page, math in self._article_pages(articles, lang):
+            for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
                 package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
                                  spine=True), page)
+        for _ in pages:  # run the generator to its end: pool shut down, progress done
+            pass
         for page in index:
             package.add(Item(page.href, XHTML, spine=True),
-                         document(f"Index: {page.letter}", page.body, lang,
+                         document(page.title, page.body, lang,
                                   body_attrs=' epub:type="backmatter"'))
         if has_math:
             features.insert(0, "MathML")
@@ -131,14 +135,15 @@ class EpubWriter(Writer):
             toc.append(NavEntry(name, href, children))
         if index:
             toc.append(NavEntry("Index", index[0].href,
-                                tuple(NavEntry(p.letter, p.href) for p in index)))
+                                tuple(NavEntry(label, href) for p in index
+                                      for label, href in p.groups)))
         return toc
 
-    def _article_pages(self, articles: Sequence[Article], lang: str
+    def _article_pages(self, key: str, articles: Sequence[Article], lang: str
                        ) -> Iterator[tuple[Article, bytes, bool]]:
         """Each article's page, in order, built while pandoc converts the next batches."""
         files = set(self._files.values())
-        self.progress.start(f"EPUB: {len(articles):,} articles", len(articles))
+        self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
             page, math = article_document(article, fragment, self, files, lang)
             self.progress.advance()
