@@ -1,0 +1,134 @@
+"""`--format markdown`: one clean Markdown file per article, readable back by `qtconvert.load`.
+
+`OUT/markdown/<subject-key>/<slug>.md` holds YAML front matter (the article's fields under
+their own names) and the answer as ordinary Markdown, followed by the related questions as a
+list of links (see `plain_markdown`). Links to articles written in the same build are relative
+paths; links to any other article are canonical web addresses.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from .. import plain_markdown
+from ..model import Article
+from ..xref import QTREF_SCHEME
+from .base import Writer
+
+__all__ = ["MarkdownWriter"]
+
+_QTREF = re.compile(re.escape(QTREF_SCHEME) + r"/learn/[a-z0-9-]+/questions/[a-z0-9-]+")
+_UNSAFE_IN_HREF = re.compile(r"[\s<>]")
+
+
+class MarkdownWriter(Writer):
+    """Plain Markdown with YAML front matter; the round trip through `load` is lossless."""
+
+    name = "markdown"
+    suffix = ".md"
+    description = "plain Markdown with YAML front matter, one file per article (readable back)"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._paths: dict[str, Path] = {}
+
+    def path_of(self, article: Article) -> Path:
+        """The output file of an article (the slug may be shortened to a safe file name)."""
+        path = self._paths.get(article.url)
+        if path is None:
+            path = self._paths[article.url] = self.out.path(
+                "markdown", article.subject_key, article.slug + self.suffix)
+        return path
+
+    def uri_for(self, target: Article, source: Article) -> str | None:
+        """`../<subject-key>/<file>.md` when this build writes `target`, else None.
+
+        Always through the parent folder, so that the link says which subject it goes to.
+        """
+        if self.selected.by_url(target.url) is None:
+            return None
+        path = self.path_of(target)
+        return f"../{path.parent.name}/{path.name}"
+
+    def write(self) -> list[Path]:
+        written: list[Path] = []
+        self.progress.start("Writing Markdown", len(self.selected))
+        for article in self.selected:
+            written.append(self.out.write_text(self.path_of(article), self.render(article)))
+            self.progress.advance()
+        self.progress.done()
+        return written
+
+    def render(self, article: Article) -> str:
+        """The whole file: front matter, answer, related questions."""
+        hrefs = [_safe_href(self.related_href(link, article)) for link in article.related]
+        lines = [
+            f"id: {article.id}",
+            f"title: {_scalar(article.title)}",
+            f"question: {_scalar(article.question)}",
+            f"date: {article.date.isoformat()}",
+            f"subject: {_scalar(article.subject)}",
+            f"url: {_scalar(article.url)}",
+            f"canonical_url: {_scalar(article.canonical_url)}",
+            f"author: {_scalar(article.author)}",
+            f"description: {_scalar(article.description)}",
+            "keywords:" + "".join(f"\n- {_scalar(k)}" for k in article.keywords)
+            if article.keywords else "keywords: []",
+        ]
+        if article.no_index:
+            lines.append("no_index: true")
+        if article.related:
+            lines.append("related:")
+        for link, href in zip(article.related, hrefs):
+            lines += [f"- id: {'null' if link.id is None else link.id}",
+                      f"  title: {_scalar(link.title)}", f"  subject: {_scalar(link.subject)}",
+                      f"  url: {_scalar(link.url)}", f"  href: {_scalar(href)}"]
+        front = "\n".join(lines) + "\n"
+        answer = plain_markdown.escape_html(self._resolve_links(article))
+        related = plain_markdown.related_block(
+            (link.title, href) for link, href in zip(article.related, hrefs))
+        return f"---\n{front}---\n\n{answer}" + (related or "\n")
+
+    def _resolve_links(self, article: Article) -> str:
+        """The answer with each pending `qtref:` link turned into its address (outside code)."""
+        text = article.answer
+        if QTREF_SCHEME not in text:
+            return text
+        resolve = self.link_resolver(article)
+        out: list[str] = []
+        pos = 0
+        for start, end in [*plain_markdown.code_and_math(text), (len(text), len(text))]:
+            out.append(_QTREF.sub(lambda m: _safe_href(resolve(m.group())), text[pos:start]))
+            out.append(text[start:end])
+            pos = end
+        return "".join(out)
+
+
+# A string that YAML reads back as the same string when written bare: starts with a letter,
+# holds no indicator (`: `, ` #`, quotes at the start) and is not a YAML 1.1 bool or null.
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9 ,.?!()'/&+%;=_*-]*[A-Za-z0-9.?!)'%_*-]|[A-Za-z]")
+_NOT_STRINGS = frozenset("yes no true false on off null".split())
+# Characters a double-quoted YAML scalar must escape: controls, line and paragraph
+# separators (YAML folds them), the BOM and non-characters; JSON escapes are valid YAML.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
+def _scalar(text: str) -> str:
+    """A YAML scalar for `text`: bare when that is safe, else double-quoted.
+
+    Hand-written because PyYAML's Python representer took most of the export time; the
+    round-trip tests check it against `yaml.safe_load`.
+    """
+    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_STRINGS:
+        return text
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def _safe_href(href: str) -> str:
+    """An address that cannot end a Markdown link early (`(<..>)` holds no space or `<>`)."""
+    return _UNSAFE_IN_HREF.sub(lambda m: quote(m.group(), safe=""), href)

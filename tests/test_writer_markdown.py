@@ -1,0 +1,234 @@
+"""The plain Markdown writer: clean front matter, CommonMark-safe answers, and a lossless
+round trip through `qtconvert.load` (over content/ and over the whole shared corpus)."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pypandoc
+import pytest
+import yaml
+
+import qtconvert
+from qtconvert import plain_markdown
+from qtconvert.build import build, prepare
+from qtconvert.writers.base import BuildOptions
+from qtconvert.xref import QTREF_SCHEME
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+CORPUS = ROOT.parent / "shared" / "corpus"
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
+MARKDOWN = BuildOptions(formats=("markdown",))
+LONG_SLUG = "why-" + "-".join(["is"] * 70) + "-this-long"  # longer than a safe file name
+
+
+def site_article(folder: Path, subject_key: str, slug: str, **fields: object) -> Path:
+    """A site-layout article file (answer newlines stored as backslash-n)."""
+    meta = {"_schema": "default", "id": 1, "date": "2024-11-21", "title": "What is x?",
+            "question": "What is x?", "answer": "x is a letter.",
+            "subject": subject_key.replace("-", " ").title(),
+            "url": f"/learn/{subject_key}/questions/{slug}", **fields}
+    path = folder / subject_key / f"{slug}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("---\n" + yaml.safe_dump(meta, sort_keys=False, allow_unicode=True)
+                    + "---\n\n&nbsp;", encoding="utf-8")
+    return path
+
+
+def comparable(article: qtconvert.Article) -> dict[str, object]:
+    """Every field but source_path; related links as (id, title, subject, url)."""
+    fields = dataclasses.asdict(article)
+    fields.pop("source_path")
+    fields["related"] = [(r.id, r.title, r.subject, r.url) for r in article.related]
+    return fields
+
+
+def assert_round_trip(original: qtconvert.Collection, exported: Path, answer=lambda a: a.answer):
+    back = qtconvert.load(exported, base_url=original.base_url)
+    assert not back.diagnostics
+    assert len(back) == len(original)
+    for article in original:
+        expected = comparable(article)
+        expected["answer"] = answer(article)
+        assert comparable(back.by_url(article.url)) == expected, article.url
+
+
+@pytest.fixture(scope="module")
+def content_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("out")
+    build(CONTENT, out, MARKDOWN)
+    return out / "markdown"
+
+
+def _relative_links(collection: qtconvert.Collection, article: qtconvert.Article) -> str:
+    def path(m: re.Match[str]) -> str:
+        target = collection.by_url(m.group()[len(QTREF_SCHEME):])
+        return f"../{target.subject_key}/{target.slug}.md"
+    return re.sub(re.escape(QTREF_SCHEME) + r"[^)>\s]+", path, article.answer)
+
+
+def test_content_round_trips_with_answer_links_as_relative_paths(content_out):
+    filtered = prepare(CONTENT)
+    assert any(QTREF_SCHEME in a.answer for a in filtered)
+    assert_round_trip(qtconvert.load(CONTENT), content_out,
+                      lambda a: _relative_links(filtered, filtered.by_url(a.url)))
+
+
+@needs_corpus
+@pytest.mark.slow
+def test_the_whole_corpus_round_trips(tmp_path):
+    original = qtconvert.load(CORPUS)
+    assert len(original) == 8009
+    build(CORPUS, tmp_path, MARKDOWN)
+    assert_round_trip(original, tmp_path / "markdown")
+
+
+def test_layout_and_clean_front_matter(content_out):
+    files = sorted(content_out.rglob("*.md"))
+    assert len(files) == len(qtconvert.load(CONTENT))
+    assert all(f.parent.parent == content_out and f.parent.name.islower() for f in files)
+    text = (content_out / "chemistry" / "how-do-you-balance-a-chemical-equation.md").read_text()
+    _, front, body = text.split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert list(meta)[:6] == ["id", "title", "question", "date", "subject", "url"]
+    assert meta["canonical_url"] == ("https://quicktakes.io/learn/chemistry/questions/"
+                                     "how-do-you-balance-a-chemical-equation")
+    assert isinstance(meta["keywords"], list) and meta["keywords"]
+    assert str(meta["date"]) == "2024-11-22"
+    assert "\\n" not in body and "&nbsp;" not in body
+
+
+def test_related_links_are_relative_inside_the_build_and_canonical_outside(content_out):
+    text = (content_out / "computer-science" /
+            "what-is-crosssite-scripting-xss-and-how-can-it-be-prevented.md").read_text()
+    related = yaml.safe_load(text.split("---\n")[1])["related"]
+    hrefs = {r["url"].rsplit("/", 1)[1]: r["href"] for r in related}
+    assert hrefs["how-do-you-use-regular-expressions-to-match-numbers-and-parentheses"] == \
+        "../computer-science/how-do-you-use-regular-expressions-to-match-numbers-and-parentheses.md"
+    assert hrefs["what-is-sql-injection-and-how-can-it-be-prevented"] == \
+        "https://quicktakes.io/learn/computer-science/questions/what-is-sql-injection-and-how-can-it-be-prevented"
+    assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
+    for href in hrefs.values():  # every relative link points at a file of the export
+        assert href.startswith("https://") or (content_out / "x" / href).resolve().is_file()
+
+
+def test_links_to_subjects_not_built_become_canonical(tmp_path):
+    build(CONTENT, tmp_path, BuildOptions(formats=("markdown",), subjects=("computer-science",)))
+    text = (tmp_path / "markdown" / "computer-science" /
+            "what-is-gradient-descent-and-how-is-it-used-in-machine-learning.md").read_text()
+    assert "](https://quicktakes.io/learn/mathematics/questions/how-do-you-find-the-gradient-" in text
+    assert "../mathematics/" not in text
+
+
+def test_answer_links_become_relative_paths(content_out):
+    text = (content_out / "chemistry" /
+            "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry.md").read_text()
+    assert QTREF_SCHEME not in text
+    assert "](../chemistry/how-do-you-balance-a-chemical-equation.md)" in text
+
+
+TRICKY = {"title": "yes", "question": "1.0", "author": "No",
+          "seo": {"page_description": "a: b # c, 'quoted' \"double\" \\ back",
+                  "page_keywords": "on, 2024-01-01, null, ~, - dash, @at"}}
+
+
+def test_strings_that_yaml_would_misread_survive(tmp_path):
+    site_article(tmp_path / "in", "mathematics", "tricky", no_index=True, **TRICKY)
+    site_article(tmp_path / "in", "mathematics", "unicode", title="Ünïcödé\u2028line\x85 — ok ",
+                 question="Tab\tand \"quotes\"?", answer="Answer with é and 中文.")
+    original = qtconvert.load(tmp_path / "in")
+    assert original.by_url("/learn/mathematics/questions/tricky").no_index
+    build(tmp_path / "in", tmp_path / "out", MARKDOWN)
+    assert_round_trip(original, tmp_path / "out" / "markdown")
+
+
+RAW_HTML = ("Text <script>alert(1)</script> and <b>bold?</b>, a comment <!-- hidden --> and"
+            " <img src=x onerror=alert(2)>.\\n\\n<div>block html</div>\\n\\n"
+            "Code `<b>span</b>` and $a<b$ and an autolink <https://example.org/x>.\\n\\n"
+            "```cpp\\n#include <iostream>\\n```\\n\\n"
+            "A link [here](<https://example.org/a b>) and [there](<notes.html>).")
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_raw_html_is_text_in_commonmark_viewers_and_round_trips(tmp_path):
+    site_article(tmp_path / "in", "computer-science", "html", answer=RAW_HTML)
+    build(tmp_path / "in", tmp_path / "out", MARKDOWN)
+    md = (tmp_path / "out" / "markdown" / "computer-science" / "html.md").read_text()
+    for fmt in ("gfm", "commonmark"):
+        parsed = _Tags()
+        parsed.feed(pypandoc.convert_text(md, "html", format=fmt + "+yaml_metadata_block"))
+        assert not {"script", "b", "img"} & set(parsed.tags), fmt
+        text = "".join(parsed.text)
+        assert "<script>alert(1)</script>" in text and "<b>bold?</b>" in text
+        assert "<div>block html</div>" in text
+        assert "#include <iostream>" in text and "<b>span</b>" in text  # code kept as written
+        assert "\\<" not in text
+    assert "\\<script>" in md and "$a<b$" in md and "<https://example.org/x>" in md
+    assert_round_trip(qtconvert.load(tmp_path / "in"), tmp_path / "out" / "markdown")
+
+
+@pytest.mark.parametrize("text", [
+    "a <b> c", "`<b>` and ``x <i> y``", "$a<b$ and $$\n<c>\n$$", "<https://x.org> <me@x.org>",
+    "[x](<y.md>) [z]: <w>", "\\\\<b> two backslashes", "<!-- c --> <?php ?> </p>", "x < y > z",
+    "```\n<a>\n```\n<b>\n~~~~\n<c>\n~~~~", "$5 <b> and $6", "no tags at all",
+])
+def test_escape_html_round_trips(text):
+    escaped = plain_markdown.escape_html(text)
+    assert plain_markdown.unescape_html(escaped) == text
+    assert plain_markdown.escape_html(escaped) == escaped  # escaping twice changes nothing
+
+
+def test_escape_html_leaves_code_math_and_autolinks_alone():
+    assert plain_markdown.escape_html("a <b> `<b>` $x<y$ <https://x.org>") == \
+        "a \\<b> `<b>` $x<y$ <https://x.org>"
+    spans = list(plain_markdown.code_and_math("t `c` $m$ $5 and $6 ```x```"))
+    assert spans == [(2, 5), (6, 9), (20, 27)]
+
+
+def test_long_slugs_get_a_safe_file_name_and_links_follow(tmp_path):
+    site_article(tmp_path / "in", "mathematics", LONG_SLUG, id=7)
+    site_article(tmp_path / "in", "chemistry", "short", id=8, related_article1={
+        "id": 7, "title": "Long", "subject": "Mathematics",
+        "url": f"/learn/mathematics/questions/{LONG_SLUG}"})
+    build(tmp_path / "in", tmp_path / "out", MARKDOWN)
+    out = (tmp_path / "out" / "markdown").resolve()
+    files = list(out.rglob("*.md"))
+    assert all(out in f.resolve().parents and len(f.name) <= 123 for f in files)
+    short = (out / "chemistry" / "short.md").read_text()
+    href = yaml.safe_load(short.split("---\n")[1])["related"][0]["href"]
+    assert (out / "chemistry" / href).resolve() in files
+    assert_round_trip(qtconvert.load(tmp_path / "in"), out)
+
+
+def test_output_is_deterministic(tmp_path):
+    for name in ("a", "b"):
+        build(CONTENT, tmp_path / name, MARKDOWN)
+    first = {p.relative_to(tmp_path / "a"): p.read_bytes() for p in (tmp_path / "a").rglob("*.md")}
+    second = {p.relative_to(tmp_path / "b"): p.read_bytes() for p in (tmp_path / "b").rglob("*.md")}
+    assert first == second
+
+
+def test_pandoc_renders_an_exported_article(content_out):
+    html = pypandoc.convert_text(
+        (content_out / "mathematics" / "what-are-eigenvalues-and-eigenvectors-and-how-are-they-"
+         "calculated.md").read_text(), "html", format="gfm+tex_math_dollars", extra_args=["-s"])
+    parsed = _Tags()
+    parsed.feed(html)
+    assert {"h3", "ol", "ul", "a"} <= set(parsed.tags)
+    assert "<title>What are eigenvalues" in html  # the title comes from the front matter
