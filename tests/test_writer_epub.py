@@ -353,3 +353,19 @@ def test_corpus_math_is_never_dropped_or_an_error(corpus_books):
                         if (s.get("class") or "").startswith("math")], href
             text = "".join(page.itertext())
             assert "Could not convert TeX" not in text and "\\ce{" not in text, href
+
+
+def test_stylesheet_and_cover_colours_meet_wcag_aa_contrast():
+    from qtconvert.epub_cover import contrast, text_colour
+    from qtconvert.package_data import data_dir
+    from qtconvert.recipes import SUBJECT_COLOURS
+
+    css = (data_dir("styles") / "epub.css").read_text(encoding="utf-8")
+    inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
+    papers = set(re.findall(r"background-color:\s*(#[0-9a-fA-F]{6})", css)) | {"#ffffff"}
+    assert inks and len(papers) > 1
+    for ink in inks:
+        for paper in papers:
+            assert contrast(ink, paper) >= 4.5, (ink, paper)
+    for colour in [*SUBJECT_COLOURS, "#245e3a", "#ffcc00", "#777777", "#767676", "#7f7f7f"]:
+        assert contrast(colour, text_colour(colour)) >= 4.5, colour
