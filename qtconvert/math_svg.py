@@ -1,0 +1,156 @@
+"""TeX -> SVG images (through ziamath) for the PDF, so no raw TeX ever reaches the page.
+
+WeasyPrint cannot typeset TeX or MathML, so each formula becomes an `<img>` holding an SVG
+data URL, sized in `em` so it follows the text size, and shifted down by its depth so the
+baseline of inline math sits on the baseline of the text. ziamath does not fail on TeX it does
+not know (it draws `\\foo` as text), so its MathML is checked; a formula that fails is retried
+after `tex_repair`, and as a last resort shown as its TeX in a styled `<code>`, never dropped.
+Identical formulas are typeset once.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+__all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "SIZE"]
+
+SIZE = 20.0  #: ziamath font size in SVG units: 1em of the surrounding text = SIZE units
+_MARGIN = 1.0  # ziamath's default padding around the drawing, in SVG units
+_DELIMS = re.compile(r"^\s*\\[(\[](.*)\\[)\]]\s*$", re.S)
+_PARALLEL_FROM = 400  # fewer unique formulas than this: starting processes costs more
+
+
+@dataclass(frozen=True, slots=True)
+class MathImage:
+    """One typeset formula: an SVG data URL and its size in em of the surrounding text."""
+
+    src: str
+    width: float
+    height: float
+    depth: float  #: how far the drawing reaches below the baseline
+
+
+def _unsupported(mathml: ET.Element) -> str | None:
+    """What ziamath would draw wrongly: an unknown command, which it prints as text."""
+    for el in mathml.iter():
+        text = (el.text or "").strip()
+        if text.startswith("\\") and len(text) > 1:
+            return f"unknown command {text}"
+        if el.tag.endswith("merror"):
+            return "TeX error"
+    return None
+
+
+def _draw(tex: str, display: bool) -> MathImage:
+    import ziamath
+
+    formula = ziamath.Latex(tex, size=SIZE, inline=not display)
+    problem = _unsupported(formula.mathml)
+    if problem:
+        raise ValueError(problem)
+    svg = formula.svg()
+    box = formula.node.bbox
+    width = box.xmax - box.xmin + 2 * _MARGIN
+    height = box.ymax - box.ymin + 2 * _MARGIN
+    src = "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return MathImage(src, width / SIZE, height / SIZE, (_MARGIN - box.ymin) / SIZE)
+
+
+def render_one(tex: str, display: bool) -> MathImage | None:
+    """The formula as an image, after `tex_repair` when it fails as written; None if it still
+    fails."""
+    try:
+        return _draw(tex, display)
+    except Exception:  # ziamath raises anything from KeyError to RecursionError on bad TeX
+        pass
+    try:
+        from . import tex_repair
+    except ImportError:  # pragma: no cover - tex_repair ships with qtconvert
+        return None
+    repaired = tex_repair.repair(tex, display)
+    if repaired == tex:
+        return None
+    try:
+        return _draw(repaired, display)
+    except Exception:
+        return None
+
+
+def _render_many(items: list[tuple[str, bool]]) -> list[MathImage | None]:
+    return [render_one(tex, display) for tex, display in items]
+
+
+class MathRenderer:
+    """Typesets formulas with a cache; counts the ones that fell back to TeX text."""
+
+    def __init__(self, jobs: int = 1) -> None:
+        self.jobs = jobs
+        self.cache: dict[tuple[str, bool], MathImage | None] = {}
+        self.failed: dict[tuple[str, bool], int] = {}  #: formula -> times shown as TeX
+
+    def prepare(self, formulas: Iterable[tuple[str, bool]]) -> None:
+        """Typeset every formula not yet cached, in `jobs` processes when there are many."""
+        todo = list(dict.fromkeys(f for f in formulas if f not in self.cache))
+        if self.jobs > 1 and len(todo) >= _PARALLEL_FROM:
+            chunks = [todo[i::self.jobs * 4] for i in range(self.jobs * 4)]
+            with ProcessPoolExecutor(self.jobs) as pool:
+                for chunk, images in zip(chunks, pool.map(_render_many, chunks)):
+                    self.cache.update(zip(chunk, images))
+        else:
+            self.cache.update(zip(todo, _render_many(todo)))
+
+    def image(self, tex: str, display: bool) -> MathImage | None:
+        key = (tex, display)
+        if key not in self.cache:
+            self.cache[key] = render_one(tex, display)
+        if self.cache[key] is None:
+            self.failed[key] = self.failed.get(key, 0) + 1
+        return self.cache[key]
+
+    @property
+    def failures(self) -> int:
+        """How many formulas (counting repeats) were shown as TeX text."""
+        return sum(self.failed.values())
+
+
+def _formula(span: ET.Element) -> tuple[str, bool] | None:
+    classes = (span.get("class") or "").split()
+    if span.tag != "span" or "math" not in classes:
+        return None
+    text = "".join(span.itertext())
+    m = _DELIMS.match(text)
+    return (m.group(1).strip() if m else text.strip()), "display" in classes
+
+
+def math_spans(root: ET.Element) -> list[tuple[str, bool]]:
+    """Every formula (TeX, display?) in pandoc's `span.math` elements under `root`."""
+    return [f for el in root.iter("span") if (f := _formula(el)) is not None]
+
+
+def typeset(root: ET.Element, renderer: MathRenderer) -> None:
+    """Replace each `span.math` under `root` by its image (or its TeX as code), in place."""
+    for span in list(root.iter("span")):
+        found = _formula(span)
+        if found is None:
+            continue
+        tex, display = found
+        image = renderer.image(tex, display)
+        tail = span.tail
+        span.clear()
+        span.tail = tail
+        kind = "display" if display else "inline"
+        if image is None:
+            span.set("class", f"qt-math-fallback qt-math-{kind}")
+            code = ET.SubElement(span, "code")
+            code.text = tex
+            continue
+        span.set("class", f"qt-math qt-math-{kind}")
+        style = f"width:{image.width:.3f}em"
+        if not display:
+            style += f";vertical-align:-{image.depth:.3f}em"
+        ET.SubElement(span, "img", {"src": image.src, "alt": tex, "style": style})

@@ -1,0 +1,181 @@
+"""The HTML of one printed volume: title page, imprint, contents, parts, questions, index.
+
+Page numbers, running heads and bookmarks are left to the print stylesheet (`target-counter`,
+`string-set`, `bookmark-level`), which reads the classes and attributes set here. Metadata
+goes in `<head>`, where WeasyPrint takes the PDF's title, author, subject, keywords and language.
+"""
+
+from __future__ import annotations
+
+import math
+import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from . import __version__
+from .books import Book
+from .model import Article
+from .output import safe_name
+from .pdf_index import index_element, keyword_index
+
+__all__ = ["Volume", "split_volumes", "short_question", "document"]
+
+_SHORT = 80  # running heads hold one line
+
+
+@dataclass(frozen=True)
+class Volume:
+    """The part of a book printed as one PDF; a book small enough is one volume of one."""
+
+    book: Book
+    number: int
+    count: int
+    articles: tuple[Article, ...]
+    first: int  #: the book-wide number of the first question in this volume
+
+    @property
+    def key(self) -> str:
+        return self.book.key if self.count == 1 else f"{self.book.key}-vol{self.number}"
+
+    @property
+    def label(self) -> str:
+        return "" if self.count == 1 else f"Volume {self.number} of {self.count}"
+
+
+def split_volumes(book: Book, max_articles: int) -> list[Volume]:
+    """The book in volumes of at most `max_articles` (0: one volume), sized evenly."""
+    arts = book.articles
+    count = max(1, math.ceil(len(arts) / max_articles)) if max_articles > 0 else 1
+    size = math.ceil(len(arts) / count) if arts else 0
+    return [Volume(book, n + 1, count, arts[n * size:(n + 1) * size], n * size + 1)
+            for n in range(count)]
+
+
+def short_question(question: str, limit: int = _SHORT) -> str:
+    """The question cut at a word boundary to fit a running head."""
+    if len(question) <= limit:
+        return question
+    cut = question[:limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
+    return cut + "…"
+
+
+def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): v
+                                     for k, v in attrs.items()})
+    el.text = text
+    return el
+
+
+def _head(html: ET.Element, volume: Volume) -> None:
+    book, arts = volume.book, volume.articles
+    head = _el(html, "head")
+    _el(head, "meta", charset="utf-8")
+    _el(head, "title", f"{book.title} — {volume.label}" if volume.label else book.title)
+    authors = list(dict.fromkeys(a.author for a in arts if a.author)) or ["QuickTakes"]
+    _el(head, "meta", name="author", content=", ".join(authors[:3]))
+    subjects = ", ".join(book.subjects)
+    _el(head, "meta", name="description",
+        content=f"{book.subtitle}: {len(arts)} questions and answers on {subjects}")
+    keywords = book.keywords or tuple(k for k, _ in Counter(
+        k for a in arts for k in a.keywords).most_common(12))
+    _el(head, "meta", name="keywords", content=", ".join(keywords))
+    _el(head, "meta", name="generator", content=f"qtconvert {__version__}")
+    if arts:
+        dates = sorted(a.date for a in arts)
+        _el(head, "meta", name="dcterms.created", content=dates[0].isoformat())
+        _el(head, "meta", name="dcterms.modified", content=dates[-1].isoformat())
+
+
+def _title_page(body: ET.Element, volume: Volume) -> None:
+    book = volume.book
+    page = _el(body, "section", class_="qt-title-page")
+    band = _el(page, "div", class_="qt-cover-band", style=f"background-color: {book.cover_colour}")
+    _el(band, "p", book.subtitle, class_="qt-series")
+    _el(band, "h1", book.title, class_="qt-book-title")
+    if len(book.subjects) > 1:
+        _el(band, "p", " · ".join(book.subjects), class_="qt-title-subjects")
+    _el(page, "p", f"{len(volume.articles):,} questions and answers", class_="qt-title-count")
+    if volume.label:
+        last = volume.first + len(volume.articles) - 1
+        _el(page, "p", volume.label, class_="qt-title-volume")
+        _el(page, "p", f"Questions {volume.first:,}–{last:,}", class_="qt-title-range")
+    _el(page, "p", "QuickTakes", class_="qt-publisher")
+    imprint = _el(body, "section", class_="qt-imprint")
+    _el(imprint, "p", f"{book.title}. {book.subtitle}." + (f" {volume.label}." if volume.label
+                                                            else ""), class_="qt-imprint-title")
+    _el(imprint, "p", "The questions and answers come from QuickTakes; each can also be read "
+                      "online at the address printed at the end of its answer.")
+    _el(imprint, "p", "A cross-reference gives the page of the question it points to; the "
+                      "index at the back lists the keywords of every question.")
+    _el(imprint, "p", f"Typeset with qtconvert {__version__} and WeasyPrint.")
+
+
+def _parts(articles: Sequence[Article]) -> list[tuple[str, list[Article]]]:
+    parts: list[tuple[str, list[Article]]] = []
+    for a in articles:
+        if not parts or parts[-1][0] != a.subject:
+            parts.append((a.subject, []))
+        parts[-1][1].append(a)
+    return parts
+
+
+def _contents(body: ET.Element, volume: Volume) -> None:
+    nav = _el(body, "nav", id="qt-contents", class_="qt-toc")
+    _el(nav, "h1", "Contents", class_="qt-toc-title")
+    number = volume.first
+    for subject, arts in _parts(volume.articles):
+        _el(nav, "h2", subject, class_="qt-toc-part")
+        ol = _el(nav, "ol")
+        for a in arts:
+            li = _el(ol, "li")
+            link = _el(li, "a", None, href="#" + a.anchor)
+            _el(link, "span", str(number), class_="qt-toc-number")
+            _el(link, "span", a.question, class_="qt-toc-question")
+            number += 1
+    last = _el(_el(nav, "ol", class_="qt-toc-back"), "li")
+    _el(last, "a", "Index", href="#qt-index")
+
+
+_CODE = {"code", "pre", "kbd", "samp"}
+_WJ = "\u2060"  # word joiner: no line break here, and nothing printed
+
+
+def _join(text: str | None) -> str | None:
+    if not text or ("++" not in text and "C#" not in text):
+        return text
+    return text.replace("++", "+" + _WJ + "+").replace("C#", "C" + _WJ + "#")
+
+
+def _keep_together(el: ET.Element) -> None:
+    """`C++` and `C#` stay on one line (the line breaker would split `C+` from `+`)."""
+    if el.tag not in _CODE:
+        el.text = _join(el.text)
+        for child in el:
+            _keep_together(child)
+    el.tail = _join(el.tail)
+
+
+def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bool) -> str:
+    """The whole volume as an HTML string; `sections` are the article elements by url."""
+    html = ET.Element("html", {"lang": volume.book.language})
+    _head(html, volume)
+    body = _el(html, "body", class_="qt-book " + ("qt-page-breaks" if page_breaks
+                                                  else "qt-flowing"))
+    _title_page(body, volume)
+    _contents(body, volume)
+    number = volume.first
+    for subject, arts in _parts(volume.articles):
+        part = _el(body, "section", id=f"qt-part-{safe_name(subject)}-{number}",
+                   class_="qt-part")
+        _el(part, "h1", subject, class_="qt-part-title")
+        _el(part, "p", f"{len(arts):,} questions", class_="qt-part-count")
+        for a in arts:
+            section = sections[a.url]
+            section.insert(0, ET.Element("p", {"class": "qt-number"}))
+            section[0].text = f"Question {number:,}"
+            body.append(section)
+            number += 1
+    body.append(index_element(keyword_index(volume.articles)))
+    _keep_together(body)
+    return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")

@@ -1,0 +1,130 @@
+"""The one module that talks to WeasyPrint: HTML + print stylesheet -> PDF file.
+
+WeasyPrint fetches whatever a document names (images, stylesheets, fonts), from the network or
+the disk. Answers are untrusted text, so `LocalFetcher` refuses everything but `data:` URLs and
+files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
+stylesheet the user chose). Each document is rendered, written and released before the next.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from weasyprint.urls import URLFetcher
+
+from .errors import UsageError
+
+__all__ = ["LocalFetcher", "RenderResult", "supported_variants", "check_variant", "write_pdf"]
+
+
+def supported_variants() -> tuple[str, ...]:
+    """The PDF variants this WeasyPrint can write (`pdf/a-3b`, `pdf/ua-1`, ...)."""
+    from weasyprint.pdf import VARIANTS
+
+    return tuple(v for v in VARIANTS if v != "debug")
+
+
+def check_variant(variant: str | None) -> str | None:
+    """The variant, lower-cased; a UsageError naming the supported ones when it is unknown."""
+    if not variant:
+        return None
+    supported = supported_variants()
+    if variant.lower() not in supported:
+        raise UsageError(f"unsupported PDF variant {variant!r} (supported: "
+                         f"{', '.join(supported)})")
+    return variant.lower()
+
+
+class LocalFetcher(URLFetcher):
+    """A WeasyPrint URL fetcher that loads `data:` URLs and files under `roots`, nothing else.
+
+    Every refused URL is kept in `refused` (and WeasyPrint logs a warning and goes on without
+    the resource).
+    """
+
+    def __init__(self, roots: Sequence[Path]) -> None:
+        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
+        self.roots = tuple(Path(r).resolve() for r in roots)
+        self.refused: list[str] = []
+
+    def allows(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return True
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            return False
+        path = Path(unquote(parts.path)).resolve()
+        return any(root == path or root in path.parents for root in self.roots) and path.is_file()
+
+    def fetch(self, url, headers=None):
+        if not self.allows(url):
+            self.refused.append(url)
+            raise ValueError(f"qtconvert loads no resource from outside its styles: {url}")
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class RenderResult:
+    pages: int
+    refused: tuple[str, ...]  #: URLs the fetcher refused
+    warnings: tuple[str, ...]  #: what WeasyPrint logged as warnings or errors
+
+
+class _Collect(logging.Handler):
+    """Keeps WeasyPrint's warnings for the caller instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path] = (), css: str = "",
+              base_dir: Path, variant: str | None = None, roots: Sequence[Path] = ()
+              ) -> RenderResult:
+    """Render `html` with `stylesheets`, then `css`, to the PDF file `target`.
+
+    Relative URLs in the HTML resolve against `base_dir`. Only `data:` URLs and files under
+    `base_dir`, the stylesheets' folders and `roots` load.
+    """
+    folders = [base_dir, *(Path(s).resolve().parent for s in stylesheets), *roots]
+    fetcher = LocalFetcher(folders)
+    variant = check_variant(variant)
+    logger, collect = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        pages = _render(html, target, stylesheets, css, base_dir, variant, fetcher)
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    return RenderResult(pages, tuple(fetcher.refused), tuple(collect.messages))
+
+
+def _render(html: str, target: Path, stylesheets: Sequence[Path], css_text: str,
+            base_dir: Path, variant: str | None, fetcher: LocalFetcher) -> int:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    base_url = Path(base_dir).resolve().as_uri() + "/"
+    css = [weasyprint.CSS(string=Path(s).read_text(encoding="utf-8"),
+                          base_url=Path(s).resolve().as_uri(), url_fetcher=fetcher,
+                          font_config=fonts) for s in stylesheets]
+    if css_text:
+        css.append(weasyprint.CSS(string=css_text, base_url=base_url, url_fetcher=fetcher,
+                                  font_config=fonts))
+    document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+        stylesheets=css, font_config=fonts, pdf_variant=variant)
+    pages = len(document.pages)
+    document.write_pdf(target, pdf_variant=variant)
+    del document, css, fonts
+    gc.collect()  # a laid-out volume holds hundreds of MB in reference cycles
+    return pages

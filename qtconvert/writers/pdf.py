@@ -1,0 +1,167 @@
+"""The PDF writer: one printable study guide per subject (or recipe book), through WeasyPrint.
+
+Each book is laid out as one HTML document per volume (`pdf_html`), math typeset as SVG
+(`math_svg`), and rendered by `weasy` with the print stylesheet, which adds page numbers,
+running heads, bookmarks and the page numbers of cross-references. A book larger than
+`max_articles_per_volume` is split into volumes, each rendered and released before the next,
+so memory stays bounded. A link to a question in another volume goes to its web address.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import ClassVar
+
+from .. import html_body, math_svg, pdf_html, weasy
+from ..books import Book, subject_books
+from ..errors import UsageError
+from ..model import Article
+from ..package_data import data_dir
+from ..pandoc import PandocOptions
+from .base import Writer
+
+__all__ = ["PdfWriter"]
+
+PAPER_SIZES = ("A4", "Letter")
+
+
+class PdfWriter(Writer):
+    name: ClassVar[str] = "pdf"
+    suffix: ClassVar[str] = ".pdf"
+    description: ClassVar[str] = "printable study guides (WeasyPrint): OUT/pdf/<book>.pdf"
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._volume: frozenset[str] = frozenset()  # urls of the volume being written
+        self.math = math_svg.MathRenderer(jobs=self.options.jobs or _cpus())
+        self.refused: list[str] = []  #: URLs the fetcher refused, over the whole build
+
+    # -- the contract ------------------------------------------------------------------------
+
+    def uri_for(self, target: Article, source: Article) -> str | None:
+        if target.url in self._volume and source.url in self._volume:
+            return "#" + target.anchor
+        return None
+
+    def write(self) -> list[Path]:
+        variant = weasy.check_variant(self.options.pdf_variant)  # a bad value fails first
+        if self.options.paper not in PAPER_SIZES:
+            raise UsageError(f"unknown paper size {self.options.paper!r} (supported: "
+                             f"{', '.join(PAPER_SIZES)})")
+        stylesheets = self._stylesheets()
+        written: list[Path] = []
+        for book in self.books():
+            volumes = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
+            if len(volumes) > 1:
+                self.progress.note(f"pdf: {book.key}: {len(book.articles):,} questions, split "
+                                   f"into {len(volumes)} volumes of at most "
+                                   f"{self.options.max_articles_per_volume:,}")
+            for volume in volumes:
+                written.append(self._write_volume(volume, stylesheets, variant))
+        if self.math.failures:
+            self.progress.note(f"pdf: {self.math.failures} formula(s) could not be typeset and "
+                               f"are printed as TeX ({len(self.math.failed)} distinct)")
+        if self.refused:
+            self.progress.note(f"pdf: refused to load {len(self.refused)} resource(s) from "
+                               f"outside qtconvert's styles, e.g. {self.refused[0]}")
+        return written
+
+    # -- steps -------------------------------------------------------------------------------
+
+    def books(self) -> list[Book]:
+        """The books to print: from the recipe when one was given, else one per subject."""
+        try:
+            from .. import recipes
+        except ModuleNotFoundError as exc:
+            if exc.name != "qtconvert.recipes":
+                raise
+            if self.options.book is not None:
+                raise UsageError("recipe books (--book) are not available in this version") \
+                    from None
+            return subject_books(self.selected)
+        return recipes.books_for(self.selected, self.options)
+
+    def _stylesheets(self) -> list[Path]:
+        sheet = Path(self.options.stylesheet or data_dir("styles") / "print.css")
+        if not sheet.is_file():
+            raise UsageError(f"stylesheet {sheet} not found")
+        return [sheet]
+
+    def html(self, volume: pdf_html.Volume) -> str:
+        """The final HTML of one volume, as WeasyPrint receives it."""
+        self._volume = frozenset(a.url for a in volume.articles)
+        config = self.options.config
+        options = PandocOptions(math="tex", jobs=self.options.jobs,
+                                lua_filters=config.lua_filters if config else ())
+        label = f"PDF {volume.key}: converting answers"
+        fragments = html_body.render_answers(volume.articles, options, self.progress, label)
+        sections = {a.url: self._section(a, fragments[a.url]) for a in volume.articles}
+        self.math.prepare(f for s in sections.values() for f in math_svg.math_spans(s))
+        for section in sections.values():
+            math_svg.typeset(section, self.math)
+        return pdf_html.document(volume, sections, page_breaks=self.options.page_breaks)
+
+    def _write_volume(self, volume: pdf_html.Volume, stylesheets: list[Path],
+                      variant: str | None) -> Path:
+        html = self.html(volume)
+        path = self.out.path("pdf", volume.key + self.suffix)
+        tmp = self.out.temporary_path(path)
+        self.progress.start(f"PDF {volume.key}: typesetting {len(volume.articles)} questions",
+                            1)
+        try:
+            result = weasy.write_pdf(html, tmp, stylesheets=stylesheets,
+                                     css=f"@page {{ size: {self.options.paper} }}",
+                                     base_dir=data_dir("styles"), variant=variant)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.progress.advance()
+        self.progress.done()
+        self.refused.extend(result.refused)
+        return self.out.commit(tmp, path)
+
+    def _section(self, article: Article, fragment: str) -> ET.Element:
+        section = html_body.article_element(article, fragment, self)
+        heading = section.find("h2")
+        if heading is not None:
+            heading.set("data-short", pdf_html.short_question(article.question))
+            heading.set("data-bookmark", article.question)
+        _fix_local_links(section, article.anchor)
+        source = ET.SubElement(section, "p", {"class": "qt-source"})
+        source.text = article.canonical_url.split("://", 1)[-1]
+        return section
+
+
+def _fix_local_links(section: ET.Element, anchor: str) -> None:
+    """Links inside an answer to its own ids (footnotes), renamed by html_body, follow them;
+    pandoc's line-number links in code blocks, and any dangling `#` link, are dropped."""
+    ids = {el.get("id") for el in section.iter() if el.get("id")}
+    parents = {child: parent for parent in section.iter() for child in parent}
+    for pre in section.iter("pre"):
+        for el in list(pre.iter()):
+            el.attrib.pop("id", None)
+            if el.tag == "a" and el.get("aria-hidden") == "true":
+                parent = parents[el]
+                index = list(parent).index(el)
+                if el.tail:  # keep the text that followed the anchor
+                    prev = parent[index - 1] if index else None
+                    if prev is not None:
+                        prev.tail = (prev.tail or "") + el.tail
+                    else:
+                        parent.text = (parent.text or "") + el.tail
+                parent.remove(el)
+    for a in section.iter("a"):
+        href = a.get("href", "")
+        if not href.startswith("#") or href[1:] in ids or "qt-xref" in a.get("class", ""):
+            continue
+        if f"{anchor}--{href[1:]}" in ids:
+            a.set("href", f"#{anchor}--{href[1:]}")
+        else:
+            a.attrib.pop("href")
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 1

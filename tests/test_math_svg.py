@@ -1,0 +1,82 @@
+"""TeX -> SVG for the PDF: images sized in em, baseline-aligned, cached; a readable fallback."""
+
+from __future__ import annotations
+
+import base64
+import xml.etree.ElementTree as ET
+
+from qtconvert import math_svg
+from qtconvert.math_svg import MathRenderer, math_spans, typeset
+
+
+def _svg(image: math_svg.MathImage) -> ET.Element:
+    data = image.src.removeprefix("data:image/svg+xml;base64,")
+    return ET.fromstring(base64.b64decode(data))
+
+
+def test_a_formula_becomes_an_svg_sized_in_em():
+    image = math_svg.render_one(r"\frac{a}{b}", display=False)
+    assert image is not None
+    svg = _svg(image)
+    assert svg.tag.endswith("svg") and svg.get("viewBox")
+    assert 0.3 < image.width < 1.5 and image.height > 1.0
+    assert image.depth > 0.3  # a fraction reaches well below the baseline
+
+
+def test_a_letter_sits_on_the_baseline():
+    image = math_svg.render_one("x", display=False)
+    assert image is not None and 0 < image.depth < 0.15
+
+
+def test_unknown_commands_are_failures_not_text():
+    assert math_svg.render_one(r"\notacommand{x}", display=False) is None
+
+
+def test_chemistry_is_repaired_then_typeset():
+    assert math_svg.render_one(r"\ce{H2O}", display=False) is not None
+
+
+def test_typeset_replaces_pandoc_math_spans():
+    root = ET.fromstring(
+        '<div><p>Let <span class="math inline">\\(x^2\\)</span> be, and'
+        '<span class="math display">\\[\n\\sum_{i=1}^n i\n\\]</span> tail</p></div>')
+    renderer = MathRenderer()
+    assert math_spans(root) == [("x^2", False), ("\\sum_{i=1}^n i", True)]
+    typeset(root, renderer)
+    inline, display = root.iter("img")
+    assert inline.get("alt") == "x^2" and "vertical-align:-" in inline.get("style")
+    assert "vertical-align" not in display.get("style")
+    spans = [s.get("class") for s in root.iter("span")]
+    assert spans == ["qt-math qt-math-inline", "qt-math qt-math-display"]
+    assert root.find("p/span[2]").tail == " tail"
+    assert "\\(" not in "".join(root.itertext())
+
+
+def test_identical_formulas_are_typeset_once(monkeypatch):
+    calls = []
+    real = math_svg.render_one
+    monkeypatch.setattr(math_svg, "render_one", lambda t, d: calls.append(t) or real(t, d))
+    renderer = MathRenderer()
+    root = ET.fromstring('<div>' + '<span class="math inline">\\(a+b\\)</span>' * 5 + '</div>')
+    typeset(root, renderer)
+    assert calls == ["a+b"] and len(list(root.iter("img"))) == 5
+
+
+def test_failures_fall_back_to_tex_as_code_and_are_counted():
+    root = ET.fromstring('<p><span class="math inline">\\(\\foo{1}\\)</span> and '
+                         '<span class="math inline">\\(\\foo{1}\\)</span></p>')
+    renderer = MathRenderer()
+    typeset(root, renderer)
+    codes = [c.text for c in root.iter("code")]
+    assert codes == ["\\foo{1}", "\\foo{1}"]
+    assert renderer.failures == 2 and len(renderer.failed) == 1
+    assert not list(root.iter("img"))
+
+
+def test_prepare_in_processes_gives_the_same_images():
+    formulas = [(f"x_{{{n}}}^2", False) for n in range(math_svg._PARALLEL_FROM)]
+    parallel, serial = MathRenderer(jobs=2), MathRenderer(jobs=1)
+    parallel.prepare(formulas)
+    serial.prepare(formulas[:3])
+    assert len(parallel.cache) == len(formulas)
+    assert all(parallel.cache[f] == serial.cache[f] for f in formulas[:3])

@@ -1,0 +1,353 @@
+"""The PDF writer, checked by reading the PDFs with pypdf: bookmarks, links, contents page
+numbers, fonts, metadata, no raw TeX; and the URL fetcher, which must load nothing from the
+network or the disk outside qtconvert's styles."""
+
+from __future__ import annotations
+
+import http.server
+import re
+import threading
+from dataclasses import replace
+from pathlib import Path
+
+import pypdf
+import pytest
+from conftest import CONTENT, CORPUS, needs_corpus, write_article
+
+from qtconvert import weasy
+from qtconvert.build import build, prepare
+from qtconvert.errors import UsageError
+from qtconvert.output import OutputFolder
+from qtconvert.writers import BuildOptions, Progress
+from qtconvert.writers.pdf import PdfWriter
+
+PDF = BuildOptions(formats=("pdf",))
+
+
+class Notes(Progress):
+    def __init__(self) -> None:
+        self.notes: list[str] = []
+
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+
+
+def _build(source: Path, out: Path, **options):
+    """(books, {book key: [pdf paths]}, notes) for a PDF build of `source`."""
+    collection = prepare(source)
+    opts = replace(PDF, **options)
+    selected = collection.select(opts.subjects)
+    notes = Notes()
+    writer = PdfWriter(collection, selected, OutputFolder(out), opts, notes)
+    writer.write()
+    return writer.books(), sorted(Path(out, "pdf").glob("*.pdf")), notes.notes
+
+
+@pytest.fixture(scope="module")
+def content_pdfs(tmp_path_factory):
+    """content/ built once: (books, pdf paths)."""
+    books, paths, _ = _build(CONTENT, tmp_path_factory.mktemp("pdf"))
+    return books, {p.stem: p for p in paths}
+
+
+# -- reading PDFs ----------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u2060", "").split())
+
+
+def outline(reader: pypdf.PdfReader) -> list[tuple[str, int, list]]:
+    """[(title, page index, children)] of the PDF's bookmarks."""
+    items: list = []
+    for entry in reader.outline:
+        if isinstance(entry, list):
+            items[-1][2].extend(
+                (child.title, reader.get_destination_page_number(child), []) for child in entry)
+        else:
+            items.append((entry.title, reader.get_destination_page_number(entry), []))
+    return items
+
+
+def question_pages(reader: pypdf.PdfReader) -> dict[str, int]:
+    """Question -> index of the page its bookmark points at."""
+    return {title: page for _, _, children in outline(reader) for title, page, _ in children}
+
+
+def named_pages(reader: pypdf.PdfReader) -> dict[str, int]:
+    return {name: reader.get_destination_page_number(dest)
+            for name, dest in reader.named_destinations.items()}
+
+
+def links(reader: pypdf.PdfReader):
+    """(page index, destination name or None, URI or None) of every link annotation."""
+    for n, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []):
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            action = annot.get("/A", {})
+            dest = annot.get("/Dest") or (action.get("/D") if action.get("/S") == "/GoTo"
+                                          else None)
+            yield n, (str(dest) if dest is not None else None), action.get("/URI")
+
+
+# -- content/ ----------------------------------------------------------------------------------
+
+def test_one_pdf_per_subject(content_pdfs):
+    books, paths = content_pdfs
+    assert sorted(paths) == sorted(b.key for b in books)
+    assert {"mathematics", "medicine", "computer-science"} <= set(paths)
+
+
+def test_bookmarks_are_subject_then_its_questions(content_pdfs):
+    books, paths = content_pdfs
+    for book in books:
+        items = outline(pypdf.PdfReader(paths[book.key]))
+        titles = [title for title, _, _ in items]
+        assert titles == ["Contents", *book.subjects, "Index"]
+        subject = items[1]
+        assert [t for t, _, _ in subject[2]] == [a.question for a in book.articles]
+        pages = [p for _, p, _ in subject[2]]
+        assert pages == sorted(pages) and len(set(pages)) == len(pages)  # one page each
+
+
+def test_each_question_heading_is_on_its_bookmarked_page(content_pdfs):
+    _, paths = content_pdfs
+    reader = pypdf.PdfReader(paths["mathematics"])
+    for question, page in question_pages(reader).items():
+        assert _norm(question) in _norm(reader.pages[page].extract_text())
+
+
+def test_internal_links_point_at_the_page_of_their_target(content_pdfs):
+    books, paths = content_pdfs
+    anchors = {a.anchor: a.question for b in books for a in b.articles}
+    checked = 0
+    for book in books:
+        reader = pypdf.PdfReader(paths[book.key])
+        named, questions = named_pages(reader), question_pages(reader)
+        for _, dest, uri in links(reader):
+            if dest is None:
+                assert uri and uri.startswith(("http://", "https://")), uri
+                continue
+            assert dest in named, f"{book.key}: link to missing destination {dest}"
+            if dest in anchors:
+                assert named[dest] == questions[anchors[dest]]
+                checked += 1
+    assert checked > 100  # contents, related questions and index all link
+
+
+def test_contents_print_the_real_page_numbers(content_pdfs):
+    books, paths = content_pdfs
+    for book in books:
+        reader = pypdf.PdfReader(paths[book.key])
+        pages = question_pages(reader)
+        toc_start = next(p for t, p, _ in outline(reader) if t == "Contents")
+        toc_end = next(p for t, p, _ in outline(reader) if t == book.subjects[0])
+        toc = _norm(" ".join(reader.pages[n].extract_text() for n in range(toc_start, toc_end)))
+        for article in book.articles:
+            m = re.search(re.escape(_norm(article.question)) + r"[\s.]*?(\d+)", toc)
+            assert m, f"{article.question!r} not in the contents of {book.key}"
+            assert int(m.group(1)) == pages[article.question] + 1
+
+
+def test_related_questions_show_their_page(content_pdfs):
+    _, paths = content_pdfs
+    reader = pypdf.PdfReader(paths["mathematics"])
+    text = _norm(" ".join(p.extract_text() for p in reader.pages))
+    printed = [int(n) for n in re.findall(r"\. p\.\s?(\d+)", text)]
+    assert printed and set(printed) <= {p + 1 for p in question_pages(reader).values()}
+
+
+def test_index_lists_keywords_with_pages(content_pdfs):
+    books, paths = content_pdfs
+    reader = pypdf.PdfReader(paths["mathematics"])
+    start = next(p for t, p, _ in outline(reader) if t == "Index")
+    text = _norm(" ".join(reader.pages[n].extract_text() for n in range(start, len(reader.pages))))
+    pages = question_pages(reader)
+    math_book = next(b for b in books if b.key == "mathematics")
+    article = next(a for a in math_book.articles if "eigenvalues" in a.keywords)
+    m = re.search(r"eigenvalues, ([\d, ]+)", text)
+    assert m and pages[article.question] + 1 in {int(n) for n in m.group(1).split(",") if n.strip()}
+
+
+def test_no_raw_tex_left(content_pdfs):
+    _, paths = content_pdfs
+    for key in ("mathematics", "chemistry", "computer-science"):
+        text = " ".join(p.extract_text() for p in pypdf.PdfReader(paths[key]).pages)
+        for raw in ("$$", "\\frac", "\\sqrt", "\\ce{", "\\begin{", "\\mathbf"):
+            assert raw not in text, f"{raw} in {key}.pdf"
+
+
+def test_fonts_are_embedded(content_pdfs):
+    _, paths = content_pdfs
+    for path in paths.values():
+        for page in pypdf.PdfReader(path).pages:
+            for font in page["/Resources"].get("/Font", {}).values():
+                font = font.get_object()
+                descendants = font.get("/DescendantFonts")
+                described = descendants[0].get_object() if descendants else font
+                descriptor = described["/FontDescriptor"].get_object()
+                assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), \
+                    f"{font['/BaseFont']} not embedded in {path.name}"
+
+
+def test_metadata(content_pdfs):
+    _, paths = content_pdfs
+    reader = pypdf.PdfReader(paths["chemistry"])
+    info = reader.metadata
+    assert info["/Title"] == "Chemistry"
+    assert info["/Author"] == "QuickTakes"
+    assert "Chemistry" in info["/Subject"]
+    assert "stoichiometry" in info["/Keywords"]
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_a4_by_default(content_pdfs):
+    _, paths = content_pdfs
+    box = pypdf.PdfReader(paths["medicine"]).pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (595, 842)
+
+
+# -- options -----------------------------------------------------------------------------------
+
+def test_volumes_split_large_books(tmp_path):
+    books, paths, notes = _build(CONTENT, tmp_path, subjects=("mathematics",),
+                                 max_articles_per_volume=4)
+    assert [p.name for p in paths] == [f"mathematics-vol{n}.pdf" for n in (1, 2, 3)]
+    assert any("3 volumes" in note for note in notes)
+    first = pypdf.PdfReader(paths[1]).pages[0].extract_text()
+    assert "Volume 2 of 3" in first
+    reader = pypdf.PdfReader(paths[1])
+    assert len(question_pages(reader)) == 3  # 9 questions in volumes of 3
+    assert reader.metadata["/Title"] == "Mathematics — Volume 2 of 3"
+    for _, dest, uri in links(reader):  # a question in another volume: its web address
+        assert dest is not None or uri.startswith("https://quicktakes.io/learn/")
+
+
+def test_letter_paper_and_flowing_questions(tmp_path, content_pdfs):
+    books, paths, _ = _build(CONTENT, tmp_path, subjects=("mathematics",), paper="Letter",
+                             page_breaks=False)
+    reader = pypdf.PdfReader(paths[0])
+    box = reader.pages[0].mediabox
+    assert (round(box.width), round(box.height)) == (612, 792)
+    assert len(reader.pages) < len(pypdf.PdfReader(content_pdfs[1]["mathematics"]).pages)
+    pages = question_pages(reader)
+    book = books[0]
+    for before, after in zip(book.articles, book.articles[1:]):  # no page break between
+        start = reader.pages[pages[after.question]].extract_text()
+        end = reader.pages[pages[after.question] - 1].extract_text()
+        assert before.slug[:30] in _norm(start + end).replace(" ", "")
+
+
+def test_pdf_ua_variant(tmp_path):
+    _, paths, _ = _build(CONTENT, tmp_path, subjects=("medicine",), pdf_variant="pdf/ua-1")
+    root = pypdf.PdfReader(paths[0]).trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+
+
+def test_unsupported_variant_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="supported: .*pdf/ua-1"):
+        build(CONTENT, tmp_path, replace(PDF, subjects=("medicine",), pdf_variant="pdf/z-9"))
+    assert not (tmp_path / "pdf").exists()
+
+
+def test_custom_stylesheet_replaces_the_default(tmp_path):
+    sheet = tmp_path / "plain.css"
+    sheet.write_text("@page { margin: 10mm } body { font-family: serif }", encoding="utf-8")
+    _, paths, _ = _build(CONTENT, tmp_path / "out", subjects=("medicine",), stylesheet=sheet)
+    fonts = {str(f.get_object()["/BaseFont"]) for page in pypdf.PdfReader(paths[0]).pages
+             for f in page["/Resources"]["/Font"].values()}
+    assert fonts and not any("Charis" in f for f in fonts)  # the default's fonts are gone
+
+
+# -- nothing is fetched -------------------------------------------------------------------------
+
+@pytest.fixture
+def loopback():
+    """An HTTP server on 127.0.0.1 that records every request: (base URL, requests)."""
+    requests: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            requests.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", requests
+    server.shutdown()
+    server.server_close()
+
+
+def _images(reader: pypdf.PdfReader) -> int:
+    count = 0
+    for page in reader.pages:
+        for obj in page["/Resources"].get("/XObject", {}).values():
+            count += obj.get_object().get("/Subtype") == "/Image"
+    return count
+
+
+def test_fetcher_refuses_network_and_files(tmp_path, loopback):
+    base, requests = loopback
+    html = f"""<html><head>
+      <link rel="stylesheet" href="file:///etc/passwd">
+      <link rel="stylesheet" href="{base}/style.css">
+      <style>body {{ background: url({base}/bg.png) }} p {{ background: url(file:///etc/passwd) }}
+      </style></head><body><p>text
+      <img src="{base}/x.png"> <img src="file:///etc/passwd"> <img src="/etc/passwd">
+      <img src="data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSI4IiBoZWlnaHQ9IjgiLz4=">
+      </p></body></html>"""
+    result = weasy.write_pdf(html, tmp_path / "x.pdf", base_dir=tmp_path / "nothing-here")
+    assert requests == []
+    assert {f"{base}/style.css", f"{base}/bg.png", f"{base}/x.png", "file:///etc/passwd"} == set(
+        result.refused)
+    assert _images(pypdf.PdfReader(tmp_path / "x.pdf")) == 0
+    assert b"root:" not in (tmp_path / "x.pdf").read_bytes()
+
+
+def test_fetcher_loads_only_the_package_styles(tmp_path):
+    fetcher = weasy.LocalFetcher([tmp_path / "styles"])
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "a.css").write_text("p {}")
+    (tmp_path / "secret.txt").write_text("secret")
+    assert fetcher.allows((tmp_path / "styles" / "a.css").as_uri())
+    assert not fetcher.allows((tmp_path / "styles" / ".." / "secret.txt").as_uri())
+    assert not fetcher.allows((tmp_path / "secret.txt").as_uri())
+    assert not fetcher.allows("ftp://127.0.0.1/a.css")
+    assert fetcher.allows("data:text/css,p{}")
+
+
+def test_images_in_answers_are_not_fetched(tmp_path, loopback):
+    base, requests = loopback
+    answer = (f"An image: ![chart]({base}/chart.png) and ![pw](file:///etc/passwd).\\n\\n"
+              f'<img src="{base}/raw.png">\\n\\nEnd.')
+    write_article(tmp_path / "src", answer=answer)
+    _, paths, _ = _build(tmp_path / "src", tmp_path / "out")
+    assert requests == []
+    assert _images(pypdf.PdfReader(paths[0])) == 0
+    assert b"root:" not in paths[0].read_bytes()
+
+
+# -- the real corpus ------------------------------------------------------------------------------
+
+@needs_corpus
+def test_corpus_subject(tmp_path):
+    books, paths, _ = _build(CORPUS, tmp_path, subjects=("science",))
+    (book,), (path,) = books, paths
+    reader = pypdf.PdfReader(path)
+    items = outline(reader)
+    assert [t for t, _, _ in items[1][2]] == [a.question for a in book.articles]
+    pages = question_pages(reader)
+    named = named_pages(reader)
+    anchors = {a.anchor: a.question for a in book.articles}
+    for _, dest, _ in links(reader):
+        if dest in anchors:
+            assert named[dest] == pages[anchors[dest]]
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "$$" not in text and "\\frac" not in text
