@@ -232,3 +232,19 @@ def test_pandoc_renders_an_exported_article(content_out):
     parsed.feed(html)
     assert {"h3", "ol", "ul", "a"} <= set(parsed.tags)
     assert "<title>What are eigenvalues" in html  # the title comes from the front matter
+
+
+def test_every_front_matter_string_reads_back_the_same():
+    import random
+
+    from qtconvert.writers.markdown import _scalar
+
+    rng = random.Random(4)
+    alphabet = "ab :#-?'\"\\\n\t{}[],&*!|>%@`~\x00\x85\u2028é1.0yesnoâ²_/="
+    samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
+               for _ in range(5000)]
+    samples += ["yes", "No", "ON", "null", "~", "1.0", "2024-01-02", "12:30", "a: b", "a #b",
+                "/learn/x", "https://a.b/c:d", "a:", "Le Châtelier's", " lead", "trail "]
+    for text in samples:
+        assert yaml.safe_load("k: " + _scalar(text))["k"] == text, repr(text)
+        assert yaml.safe_load("- " + _scalar(text))[0] == text, repr(text)
