@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-__all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "SIZE"]
+__all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "lift_display", "SIZE"]
 
 SIZE = 20.0  #: ziamath font size in SVG units: 1em of the surrounding text = SIZE units
 _MARGIN = 1.0  # ziamath's default padding around the drawing, in SVG units
@@ -154,3 +154,49 @@ def typeset(root: ET.Element, renderer: MathRenderer) -> None:
         if not display:
             style += f";vertical-align:-{image.depth:.3f}em"
         ET.SubElement(span, "img", {"src": image.src, "alt": tex, "style": style})
+
+
+def _is_display(el: ET.Element) -> bool:
+    return el.tag == "span" and "qt-math-display" in (el.get("class") or "").split()
+
+
+def _split(p: ET.Element) -> list[ET.Element]:
+    """A paragraph holding display math -> paragraphs and display blocks, in order."""
+    blocks: list[ET.Element] = []
+    current = ET.Element("p", dict(p.attrib))
+    current.text = p.text
+    for child in list(p):
+        if not _is_display(child):
+            current.append(child)
+            continue
+        blocks.append(current)
+        display = ET.Element("div", dict(child.attrib))
+        display.extend(list(child))
+        blocks.append(display)
+        current = ET.Element("p", {**p.attrib, "class": "qt-continued"})
+        current.text = child.tail
+    blocks.append(current)
+    return [b for b in blocks if len(b) or (b.text or "").strip() or b.tag != "p"]
+
+
+def lift_display(root: ET.Element) -> None:
+    """Display formulas inside a paragraph become blocks between paragraphs, so the text
+    before one ends its own paragraph (not a justified line broken early by WeasyPrint)."""
+    for parent in list(root.iter()):
+        if parent.tag == "li" and any(_is_display(c) for c in parent) and (
+                (parent.text or "").strip() or any(c.tag not in ("p", "ul", "ol", "div")
+                                                   for c in parent)):
+            para = ET.Element("p")  # a tight list item: its inline content becomes a paragraph
+            para.text, parent.text = parent.text, None
+            blocks = [c for c in parent if c.tag in ("ul", "ol", "div")]
+            para.extend(c for c in parent if c.tag not in ("ul", "ol", "div"))
+            for c in list(parent):
+                parent.remove(c)
+            parent.extend([para, *blocks])
+        for index, child in reversed(list(enumerate(parent))):
+            if child.tag == "p" and any(_is_display(c) for c in child):
+                tail = child.tail
+                parent.remove(child)
+                for offset, block in enumerate(_split(child)):
+                    parent.insert(index + offset, block)
+                parent[index + offset].tail = tail

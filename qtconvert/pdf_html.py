@@ -60,6 +60,29 @@ def short_question(question: str, limit: int = _SHORT) -> str:
     return cut + "…"
 
 
+def _luminance(colour: str) -> float:
+    hexes = colour.lstrip("#")
+    if len(hexes) == 3:
+        hexes = "".join(c * 2 for c in hexes)
+    channels = [int(hexes[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def colours(cover: str) -> tuple[str, str]:
+    """(ink on the cover colour, accent for text on white paper) for a book's cover colour.
+
+    Ink is white or near-black, whichever contrasts more; the accent is the cover colour
+    when it reads on white (WCAG contrast 4.5:1), else the default blue.
+    """
+    try:
+        lum = _luminance(cover)
+    except ValueError:
+        return "#ffffff", "#1f4e79"
+    ink = "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#1c1c1c"
+    return ink, cover if 1.05 / (lum + 0.05) >= 4.5 else "#1f4e79"
+
+
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
     el = ET.SubElement(parent, tag, {k.rstrip("_").replace("_", "-"): v
                                      for k, v in attrs.items()})
@@ -87,15 +110,17 @@ def _head(html: ET.Element, volume: Volume) -> None:
         _el(head, "meta", name="dcterms.modified", content=dates[-1].isoformat())
 
 
-def _title_page(body: ET.Element, volume: Volume) -> None:
+def _title_page(body: ET.Element, volume: Volume, keywords: int) -> None:
     book = volume.book
     page = _el(body, "section", class_="qt-title-page")
-    band = _el(page, "div", class_="qt-cover-band", style=f"background-color: {book.cover_colour}")
+    band = _el(page, "div", class_="qt-cover-band")
     _el(band, "p", book.subtitle, class_="qt-series")
     _el(band, "h1", book.title, class_="qt-book-title")
     if len(book.subjects) > 1:
         _el(band, "p", " · ".join(book.subjects), class_="qt-title-subjects")
     _el(page, "p", f"{len(volume.articles):,} questions and answers", class_="qt-title-count")
+    _el(page, "p", f"with cross-references and an index of {keywords:,} keywords",
+        class_="qt-title-extras")
     if volume.label:
         last = volume.first + len(volume.articles) - 1
         _el(page, "p", volume.label, class_="qt-title-volume")
@@ -158,11 +183,15 @@ def _keep_together(el: ET.Element) -> None:
 
 def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bool) -> str:
     """The whole volume as an HTML string; `sections` are the article elements by url."""
-    html = ET.Element("html", {"lang": volume.book.language})
+    ink, accent = colours(volume.book.cover_colour)
+    html = ET.Element("html", {"lang": volume.book.language,
+                               "style": f"--cover: {volume.book.cover_colour}; "
+                                        f"--cover-ink: {ink}; --accent: {accent}"})
     _head(html, volume)
     body = _el(html, "body", class_="qt-book " + ("qt-page-breaks" if page_breaks
                                                   else "qt-flowing"))
-    _title_page(body, volume)
+    entries = keyword_index(volume.articles)
+    _title_page(body, volume, len(entries))
     _contents(body, volume)
     number = volume.first
     for subject, arts in _parts(volume.articles):
@@ -176,6 +205,7 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
             section[0].text = f"Question {number:,}"
             body.append(section)
             number += 1
-    body.append(index_element(keyword_index(volume.articles)))
+    body.append(index_element(entries,
+                              scope="volume" if volume.count > 1 else "book"))
     _keep_together(body)
     return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")

@@ -53,13 +53,14 @@ def _group(key: str) -> str:
     return first.upper() if first.isalpha() and first.isascii() else _SYMBOLS
 
 
-def index_element(entries: Sequence[IndexEntry], title: str = "Index") -> ET.Element:
+def index_element(entries: Sequence[IndexEntry], title: str = "Index", scope: str = "book"
+                  ) -> ET.Element:
     """`<section id="qt-index">`: letter groups of `term, page, page` lines."""
     section = ET.Element("section", {"id": "qt-index", "class": "qt-index"})
     heading = ET.SubElement(section, "h1", {"class": "qt-index-title"})
     heading.text = title
     note = ET.SubElement(section, "p", {"class": "qt-index-note"})
-    note.text = "Keywords of the questions in this volume, with the pages where they are answered."
+    note.text = f"The keywords of the questions in this {scope}, with the pages that answer them."
     columns = ET.SubElement(section, "div", {"class": "qt-index-columns"})
     group_list: ET.Element | None = None
     current = None

@@ -100,6 +100,7 @@ class PdfWriter(Writer):
         self.math.prepare(f for s in sections.values() for f in math_svg.math_spans(s))
         for section in sections.values():
             math_svg.typeset(section, self.math)
+            math_svg.lift_display(section)
         return pdf_html.document(volume, sections, page_breaks=self.options.page_breaks)
 
     def _write_volume(self, volume: pdf_html.Volume, stylesheets: list[Path],
