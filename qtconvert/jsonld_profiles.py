@@ -40,7 +40,8 @@ def check_profile(name: str) -> str:
     """`name` when it is a profile; else a UsageError listing the profiles."""
     if name not in PROFILES:
         raise UsageError(f"unknown JSON-LD profile {name!r} (profiles: "
-                         + "; ".join(f"{k}: {v}" for k, v in PROFILES.items()) + ")")
+                         f"{', '.join(PROFILES)}; the default is {DEFAULT_PROFILE}; "
+                         "docs/jsonld.md says when each applies)")
     return name
 
 

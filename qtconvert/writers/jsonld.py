@@ -22,6 +22,7 @@ from xml.sax.saxutils import escape as xml_escape
 from .. import plain_markdown
 from ..jsonld_profiles import CONTEXT, Site, article_graph, check_profile
 from ..model import Article
+from ..output import safe_name
 from .base import Writer
 
 __all__ = ["JsonLdWriter", "script_element"]
@@ -72,13 +73,15 @@ class JsonLdWriter(Writer):
         lines: list[str] = []
         shared = {id(node): _dumps(node) for node in self.site.nodes}  # the same in every graph
         head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
+        folders = {key: self.out.path("jsonld", key) for key in self.selected.subjects}
         self.progress.start(f"Writing JSON-LD ({self.profile})", len(articles))
         for article in articles:
             nodes = [shared.get(id(node)) or _dumps(node) for node in self.graph(article)["@graph"]]
             lines.append(head + ",".join(nodes) + "]}")
-            stem = self.out.path("jsonld", article.subject_key, article.slug + ".jsonld")
+            stem = folders[article.subject_key] / safe_name(article.slug)  # checked folder
             # one node per line: readable, and as fast as the compact form
-            written.append(self.out.write_text(stem, head + "\n" + ",\n".join(nodes) + "\n]}\n"))
+            written.append(self.out.write_text(stem.with_suffix(".jsonld"),
+                                               head + "\n" + ",\n".join(nodes) + "\n]}\n"))
             written.append(self.out.write_text(stem.with_suffix(".html"),
                                                script_element(lines[-1])))
             self.progress.advance()

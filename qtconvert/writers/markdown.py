@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from .. import plain_markdown
 from ..model import Article
+from ..output import safe_name
 from ..xref import QTREF_SCHEME
 from .base import Writer
 
@@ -35,13 +36,19 @@ class MarkdownWriter(Writer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._paths: dict[str, Path] = {}
+        self._folders: dict[str, Path] = {}
 
     def path_of(self, article: Article) -> Path:
         """The output file of an article (the slug may be shortened to a safe file name)."""
         path = self._paths.get(article.url)
         if path is None:
-            path = self._paths[article.url] = self.out.path(
-                "markdown", article.subject_key, article.slug + self.suffix)
+            # one checked folder per subject, then a safe name in it: `out.path` per file
+            # cost more than rendering the file
+            folder = self._folders.get(article.subject_key)
+            if folder is None:
+                folder = self._folders[article.subject_key] = self.out.path(
+                    "markdown", article.subject_key)
+            path = self._paths[article.url] = folder / (safe_name(article.slug) + self.suffix)
         return path
 
     def uri_for(self, target: Article, source: Article) -> str | None:
@@ -111,7 +118,7 @@ class MarkdownWriter(Writer):
 # A string that YAML reads back as the same string when written bare: starts with a letter or
 # `/`, holds no indicator (`: `, ` #`, quotes), does not end in a space and is not a YAML 1.1
 # bool or null. Anything else is double-quoted.
-_PLAIN = re.compile(r"(?:[^\W\d_]|/)(?:[\w ,.?!()'/&+%;=*@$~-]|:(?=\S))*(?<! )")
+_PLAIN = re.compile(r"(?:[^\W\d_]|/)[\w ,.?!()'/&+%;=*@$~:-]*")
 _NOT_STRINGS = frozenset("yes no true false on off null".split())
 # Characters a double-quoted YAML scalar must escape: controls, line and paragraph
 # separators (YAML folds them), the BOM and non-characters; JSON escapes are valid YAML.
@@ -124,7 +131,8 @@ def _scalar(text: str) -> str:
     Hand-written because PyYAML's Python representer took most of the export time; the
     round-trip tests check it against `yaml.safe_load`.
     """
-    if _PLAIN.fullmatch(text) and text.lower() not in _NOT_STRINGS:
+    if (_PLAIN.fullmatch(text) and text[-1] not in " :" and ": " not in text
+            and text.lower() not in _NOT_STRINGS):
         return text
     quoted = json.dumps(text, ensure_ascii=False)
     return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
