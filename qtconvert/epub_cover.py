@@ -51,6 +51,16 @@ def _title_lines(title: str) -> tuple[int, list[str]]:
     return 72, lines[:5]
 
 
+def _subtitle_lines(subtitle: str) -> tuple[int, list[str]]:
+    """(font size, lines) for the subtitle: up to three lines, shortened with an ellipsis."""
+    for size in (72, 60, 52):
+        lines = textwrap.wrap(subtitle, int(34 * 72 / size))
+        if len(lines) <= 3:
+            return size, lines
+    return 52, lines[:2] + [textwrap.shorten(" ".join(lines[2:]), int(34 * 72 / 52) - 1,
+                                             placeholder="") + "…"]
+
+
 def _count(book: Book) -> str:
     n = len(book.articles)
     return f"{n:,} question{'s' if n != 1 else ''} and answers"
@@ -66,15 +76,15 @@ def cover_svg(book: Book) -> bytes:
         title.append(f'<text x="{MARGIN}" y="{y}" font-size="{size}" font-weight="700">'
                      f"{escape(line)}</text>")
         y += int(size * 1.12)
-    sub = textwrap.wrap(book.subtitle, 34)[:2]
+    sub_size, sub = _subtitle_lines(book.subtitle)
     subtitle = []
     y += 40
     for line in sub:
-        subtitle.append(f'<text x="{MARGIN}" y="{y}" font-size="72" opacity="0.9">'
+        subtitle.append(f'<text x="{MARGIN}" y="{y}" font-size="{sub_size}" opacity="0.9">'
                         f"{escape(line)}</text>")
-        y += 92
+        y += int(sub_size * 1.28)
     subjects = " · ".join(book.subjects)
-    subjects = subjects if len(subjects) <= 48 else f"{len(book.subjects)} subjects"
+    subjects = subjects if len(subjects) <= 44 else f"{len(book.subjects)} subjects"
     label = escape(f"{book.title}. {book.subtitle}")
     svg = f"""<?xml version="1.0" encoding="utf-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="cover-title">
@@ -97,7 +107,7 @@ def cover_svg(book: Book) -> bytes:
 <g fill="{ink}" font-family="'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif">
 {chr(10).join(subtitle)}
 <rect x="{MARGIN}" y="2170" width="{WIDTH - 2 * MARGIN}" height="4" opacity="0.6"/>
-<text x="{MARGIN}" y="2270" font-size="60">{escape(subjects)}</text>
+<text x="{MARGIN}" y="2270" font-size="56">{escape(subjects)}</text>
 <text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(_count(book))}</text>
 </g>
 </svg>

@@ -20,15 +20,15 @@ _ANNOTATION = f"{{{MATHML_NS}}}annotation"
 _SEMANTICS = f"{{{MATHML_NS}}}semantics"
 _NS_LEN = len(MATHML_NS) + 2
 _DELIMS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
-# prose caught between two dollar signs ("costs $5 and $7 ..."): two words in a row
-_PROSE = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}\s+[A-Za-z]{3,}(?![A-Za-z]*\})")
+# prose caught between two dollar signs ("costs $5 and $7 ..."): two words of 4+ letters
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{4,}(?![A-Za-z])")
 _COMMAND_WORD = re.compile(r"\\[A-Za-z]+")
 
 
 def tex_to_mathml(tex: str, display: bool) -> ET.Element | None:
     """`tex` as a MathML element via latex2mathml, or None when the result would mislead
     (an unknown command shown as its name, prose set as italic letters, malformed output)."""
-    if _PROSE.search(_COMMAND_WORD.sub(" ", _text_free(tex))):
+    if len(_WORD.findall(_COMMAND_WORD.sub(" ", _text_free(tex)))) >= 2:
         return None
     try:
         from latex2mathml.converter import convert

@@ -54,23 +54,38 @@ class Metadata:
 
 
 class EpubPackage:
-    """Collects resources in reading order and writes the zip in one go (`to_bytes`)."""
+    """Writes resources into the zip as they are added (so compression overlaps the rest of
+    the build); `to_bytes` adds the package document last and returns the file."""
 
     def __init__(self, metadata: Metadata, compresslevel: int = 6) -> None:
         self.metadata = metadata
         self.items: list[Item] = []
-        self._data: dict[str, bytes] = {}
         self.compresslevel = compresslevel
+        when = metadata.modified.timetuple()[:6]
+        self._when = when if when[0] >= 1980 else (1980, 1, 1, 0, 0, 0)  # zip cannot say earlier
+        self._buffer = io.BytesIO()
+        self._zip = zipfile.ZipFile(self._buffer, "w")
+        self._hrefs: set[str] = set()
+        self._put("mimetype", b"application/epub+zip", stored=True)
+        self._put("META-INF/container.xml", _CONTAINER)
+
+    def _put(self, name: str, data: bytes, stored: bool = False) -> None:
+        info = zipfile.ZipInfo(name, date_time=self._when)
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        info.create_system = 3  # the same bytes on every operating system
+        self._zip.writestr(info, data, compresslevel=None if stored else self.compresslevel)
 
     def add(self, item: Item, data: bytes) -> None:
         """Add a resource (each href once); spine items are read in the order added."""
-        if item.href in self._data:
+        if item.href in self._hrefs:
             raise ValueError(f"{item.href} added twice to the EPUB")
+        self._hrefs.add(item.href)
         self.items.append(item)
-        self._data[item.href] = data
+        self._put(f"{CONTENT_DIR}/{item.href}", data)
 
     def has(self, href: str) -> bool:
-        return href in self._data
+        return href in self._hrefs
 
     def package_document(self, spine_order: list[str]) -> bytes:
         """The OPF: metadata, manifest (in the order added) and spine (in `spine_order`)."""
@@ -118,26 +133,11 @@ class EpubPackage:
                 f'  <spine>\n    {nl.join(spine)}\n  </spine>\n</package>\n').encode("utf-8")
 
     def to_bytes(self) -> bytes:
-        """The EPUB file: mimetype (stored) first, then the container, OPF and resources."""
-        when = self.metadata.modified.timetuple()[:6]
-        if when[0] < 1980:  # the zip format cannot say earlier
-            when = (1980, 1, 1, 0, 0, 0)
-        buffer = io.BytesIO()
-        spine = [i.href for i in self.items if i.spine]
-        with zipfile.ZipFile(buffer, "w") as zf:
-            def put(name: str, data: bytes, stored: bool = False) -> None:
-                info = zipfile.ZipInfo(name, date_time=when)
-                info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                info.create_system = 3  # the same bytes on every operating system
-                zf.writestr(info, data, compresslevel=None if stored else self.compresslevel)
-
-            put("mimetype", b"application/epub+zip", stored=True)
-            put("META-INF/container.xml", _CONTAINER)
-            put(f"{CONTENT_DIR}/package.opf", self.package_document(spine))
-            for item in self.items:
-                put(f"{CONTENT_DIR}/{item.href}", self._data[item.href])
-        return buffer.getvalue()
+        """The finished EPUB file: mimetype (stored) first, the package document last."""
+        self._put(f"{CONTENT_DIR}/package.opf",
+                  self.package_document([i.href for i in self.items if i.spine]))
+        self._zip.close()
+        return self._buffer.getvalue()
 
 
 def _item_id(href: str) -> str:

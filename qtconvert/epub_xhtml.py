@@ -28,8 +28,54 @@ _SAFE_URL = "/:?#[]@!$&'()*+,;=%~-._"
 
 
 def serialize(element: ET.Element) -> str:
-    """One element as XHTML markup (no namespace prefixes: see `epub_math.finish_math`)."""
-    return ET.tostring(element, encoding="unicode")
+    """One element as XHTML markup (no namespace prefixes: see `epub_math.finish_math`).
+
+    A plain recursive writer: ElementTree's own walks the tree twice for namespaces and was
+    the largest cost of a book build after pandoc.
+    """
+    out: list[str] = []
+    _write(element, out)
+    return "".join(out)
+
+
+def _write(el: ET.Element, out: list[str]) -> None:
+    tag = el.tag
+    if not isinstance(tag, str) or tag[0] == "{":  # a comment, or a namespaced element
+        out.append(ET.tostring(el, encoding="unicode"))
+        return
+    out.append("<" + tag)
+    for key, value in el.attrib.items():
+        out.append(f' {key}="{_attr(value)}"')
+    if el.text or len(el):
+        out.append(">")
+        if el.text:
+            out.append(_text(el.text))
+        for child in el:
+            _write(child, out)
+        out.append(f"</{tag}>")
+    else:
+        out.append(" />")
+    if el.tail:
+        out.append(_text(el.tail))
+
+
+def _text(s: str) -> str:
+    if "&" in s:
+        s = s.replace("&", "&amp;")
+    if "<" in s:
+        s = s.replace("<", "&lt;")
+    if ">" in s:
+        s = s.replace(">", "&gt;")
+    return s
+
+
+def _attr(s: str) -> str:
+    s = _text(s)
+    if '"' in s:
+        s = s.replace('"', "&quot;")
+    if "\n" in s or "\t" in s or "\r" in s:
+        s = s.replace("\n", "&#10;").replace("\t", "&#09;").replace("\r", "&#13;")
+    return s
 
 
 def document(title: str, body: str, language: str, *, body_attrs: str = "",
@@ -39,16 +85,12 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
     text = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
             f'<html xmlns="http://www.w3.org/1999/xhtml" '
             f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}">\n'
-            f'<head>\n<meta charset="utf-8"/>\n<title>{_escape(title)}</title>\n'
+            f'<head>\n<meta charset="utf-8"/>\n<title>{_text(title)}</title>\n'
             f'<link rel="stylesheet" type="text/css" href="{STYLESHEET}"/>{head_extra}\n</head>\n'
             f'<body{body_attrs}>\n{body}\n</body>\n</html>\n')
     if _NOT_XML.search(text):
         text = _NOT_XML.sub("", text)
     return text.encode("utf-8")
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def article_document(article: Article, fragment: str, writer: Writer, files: Container[str],

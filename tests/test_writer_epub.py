@@ -369,3 +369,65 @@ def test_stylesheet_and_cover_colours_meet_wcag_aa_contrast():
             assert contrast(ink, paper) >= 4.5, (ink, paper)
     for colour in [*SUBJECT_COLOURS, "#245e3a", "#ffcc00", "#777777", "#767676", "#7f7f7f"]:
         assert contrast(colour, text_colour(colour)) >= 4.5, colour
+
+
+@needs_corpus
+def test_corpus_links_resolve(corpus_books):
+    for name in ("chemistry", "computer-science"):
+        book = corpus_books[name]
+        for page, href in book.links():
+            parts = urlsplit(href)
+            if parts.scheme:
+                assert parts.scheme in ("http", "https", "mailto", "ftp"), (page, href)
+                continue
+            target = parts.path or page
+            assert target in book.ids, (name, page, href)
+            assert not parts.fragment or parts.fragment in book.ids[target], (name, page, href)
+
+
+# -- pieces -------------------------------------------------------------------------------------
+
+def test_uri_for_inside_the_book_only(content, tmp_path):
+    from qtconvert.output import OutputFolder
+    from qtconvert.recipes import books_for
+    from qtconvert.writers.epub import EpubWriter
+
+    options = BuildOptions(formats=("epub",))
+    writer = EpubWriter(content, content, OutputFolder(tmp_path), options)
+    books = {b.key: b for b in books_for(content, options)}
+    writer.build_book(books["mathematics"])
+    maths, chem = content.by_subject("mathematics"), content.by_subject("chemistry")
+    assert writer.uri_for(maths[1], maths[0]) == f"q-{maths[1].slug}.xhtml#{maths[1].anchor}"
+    assert writer.uri_for(chem[0], maths[0]) is None
+    assert writer.uri_for(maths[0], chem[0]) is None
+
+
+def test_math_fallback_never_drops_tex():
+    from qtconvert.epub_math import finish_math
+
+    root = ET.fromstring('<div><p>a <span class="math inline">$\\frac{1}{x}$</span> b '
+                         '<span class="math inline">$\\struct{\\Omega}$</span> c '
+                         '<span class="math display">$$y = 0\\ provides a baseline as x$$</span>'
+                         '</p></div>')
+    assert finish_math(root)
+    p = root[0]
+    kinds = [(el.tag, el.get("class")) for el in p]
+    assert kinds == [("math", None), ("code", "tex"), ("code", "tex tex-display")]
+    assert p[0].get("alttext") == "\\frac{1}{x}" and p[0].get("xmlns").endswith("MathML")
+    assert p[1].text == "\\struct{\\Omega}" and p[1].tail == " c "
+    assert "provides a baseline" in p[2].text
+
+
+def test_lua_filters_from_the_config_run(tmp_path):
+    from qtconvert.config import Config
+
+    lua = tmp_path / "shout.lua"
+    lua.write_text("function Str(el) return pandoc.Str(el.text:upper()) end\n")
+    (path,) = build(CONTENT, tmp_path / "out", BuildOptions(
+        formats=("epub",), subjects=("medicine",),
+        config=Config(lua_filters=(str(lua),)))).written
+    book = Book(path)
+    answer = next(e for e in book.doc(book.articles[0]).iter(f"{XHTML}div")
+                  if e.get("class") == "qt-answer")
+    words = "".join(answer.itertext()).split()
+    assert words and all(w == w.upper() for w in words)

@@ -49,13 +49,13 @@ class EpubWriter(Writer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._files: dict[str, str] = {}  # article url -> its page, in the book being written
+        self._hrefs: dict[str, str] = {}  # article url -> `page#anchor`
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """`q-<slug>.xhtml#<anchor>` when both are in the book being written, else None."""
-        page = self._files.get(target.url)
-        if page is None or source.url not in self._files:
+        if source.url not in self._files:
             return None
-        return f"{page}#{target.anchor}"
+        return self._hrefs.get(target.url)
 
     def write(self) -> list[Path]:
         from ..recipes import books_for
@@ -71,6 +71,7 @@ class EpubWriter(Writer):
     def build_book(self, book: Book) -> bytes:
         """The EPUB file of `book`, as bytes (the same bytes for the same input)."""
         self._files = page_names(book.articles)
+        self._hrefs = {a.url: f"{self._files[a.url]}#{a.anchor}" for a in book.articles}
         groups = subject_groups(book.articles)
         newest = max(a.date for a in book.articles)
         modified = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
@@ -92,7 +93,7 @@ class EpubWriter(Writer):
         package.add(Item("title.xhtml", XHTML, spine=True), document(
             book.title, title_page(book, edition, self.collection.base_url), lang,
             body_attrs=' epub:type="frontmatter"'))
-        index = build_index(book.articles, lambda a: f"{self._files[a.url]}#{a.anchor}")
+        index = build_index(book.articles, lambda a: self._hrefs[a.url])
         toc = self._toc(groups, index)
         first = toc[0].href if len(groups) > 1 else self._files[book.articles[0].url]
         landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
@@ -103,11 +104,12 @@ class EpubWriter(Writer):
                      document("Contents", nav_body(toc, landmarks), lang))
         has_math = False
         pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang)
-        for (key, name, articles), entry in zip(groups, toc):
+        for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
-                    f'<section epub:type="part" class="qt-part"><h1>{_esc(name)}</h1>'
-                    f'<p>{len(articles):,} questions</p></section>'), lang))
+                    f'<section epub:type="part" class="qt-part">'
+                    f'<p class="qt-series">Part {n}</p><h1>{_esc(name)}</h1>'
+                    f'<p class="qt-count">{len(articles):,} questions</p></section>'), lang))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
                 package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
@@ -129,7 +131,7 @@ class EpubWriter(Writer):
     def _toc(self, groups: list[tuple[str, str, tuple[Article, ...]]], index) -> list[NavEntry]:
         toc = []
         for key, name, articles in groups:
-            children = tuple(NavEntry(a.question or a.title, f"{self._files[a.url]}#{a.anchor}")
+            children = tuple(NavEntry(a.question or a.title, self._hrefs[a.url])
                              for a in articles)
             href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
             toc.append(NavEntry(name, href, children))
