@@ -107,20 +107,22 @@ def test_related_links_are_relative_inside_the_build_and_canonical_outside(conte
             "what-is-crosssite-scripting-xss-and-how-can-it-be-prevented.md").read_text()
     related = yaml.safe_load(text.split("---\n")[1])["related"]
     hrefs = {r["url"].rsplit("/", 1)[1]: r["href"] for r in related}
-    assert hrefs["how-do-you-use-regular-expressions-to-match-numbers-and-parentheses"] == \
-        "../computer-science/how-do-you-use-regular-expressions-to-match-numbers-and-parentheses.md"
-    assert hrefs["what-is-sql-injection-and-how-can-it-be-prevented"] == \
-        "https://quicktakes.io/learn/computer-science/questions/what-is-sql-injection-and-how-can-it-be-prevented"
+    regex = "how-do-you-use-regular-expressions-to-match-numbers-and-parentheses"
+    sql = "what-is-sql-injection-and-how-can-it-be-prevented"
+    assert hrefs[regex] == f"../computer-science/{regex}.md"  # written by this build
+    assert hrefs[sql] == f"https://quicktakes.io/learn/computer-science/questions/{sql}"
     assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
     for href in hrefs.values():  # every relative link points at a file of the export
         assert href.startswith("https://") or (content_out / "x" / href).resolve().is_file()
 
 
 def test_links_to_subjects_not_built_become_canonical(tmp_path):
-    build(CONTENT, tmp_path, BuildOptions(formats=("markdown",), subjects=("computer-science",)))
+    build(CONTENT, tmp_path, BuildOptions(formats=("markdown",),
+                                          subjects=("computer-science",)))
     text = (tmp_path / "markdown" / "computer-science" /
             "what-is-gradient-descent-and-how-is-it-used-in-machine-learning.md").read_text()
-    assert "](https://quicktakes.io/learn/mathematics/questions/how-do-you-find-the-gradient-" in text
+    gradient = "how-do-you-find-the-gradient-of-a-scalar-field"
+    assert f"](https://quicktakes.io/learn/mathematics/questions/{gradient}" in text
     assert "../mathematics/" not in text
 
 
@@ -138,7 +140,7 @@ TRICKY = {"title": "yes", "question": "1.0", "author": "No",
 
 def test_strings_that_yaml_would_misread_survive(tmp_path):
     site_article(tmp_path / "in", "mathematics", "tricky", no_index=True, **TRICKY)
-    site_article(tmp_path / "in", "mathematics", "unicode", title="Ünïcödé\u2028line\x85 — ok ",
+    site_article(tmp_path / "in", "mathematics", "unicode", title="Ünïcödé\u2028line\x85 ok ",
                  question="Tab\tand \"quotes\"?", answer="Answer with é and 中文.")
     original = qtconvert.load(tmp_path / "in")
     assert original.by_url("/learn/mathematics/questions/tricky").no_index

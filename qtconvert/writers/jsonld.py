@@ -141,7 +141,8 @@ _AMP = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]
 _STRONG = (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S),
            re.compile(r"__(?<!\w__)(?=\S)(.+?)(?<=\S)__(?!\w)", re.S))
 _EM = (re.compile(r"\*(?=[^\s*])([^*<]*(?:<strong>[^*<]*</strong>[^*<]*)*)(?<=[^\s*])\*"),
-       re.compile(r"_(?<!\w_)(?=[^\s_])([^_<]*(?:<strong>[^_<]*</strong>[^_<]*)*)(?<=[^\s_])_(?!\w)"))
+       re.compile(r"_(?<!\w_)(?=[^\s_])([^_<]*(?:<strong>[^_<]*</strong>[^_<]*)*)(?<=[^\s_])_"
+                  r"(?!\w)"))
 _BREAK = re.compile(r"(?: {2,}|\\)\n")
 _LINK_SCHEMES = ("http", "https", "mailto")
 
