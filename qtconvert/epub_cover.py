@@ -118,8 +118,8 @@ def cover_svg(book: Book) -> bytes:
 def cover_page(book: Book, image_href: str) -> str:
     """The body of the cover page: the cover image, scaled to the screen."""
     alt = escape(f"Cover: {book.title}, {book.subtitle}", {'"': "&quot;"})
-    return (f'<section epub:type="cover" class="qt-cover">'
-            f'<img src="{image_href}" alt="{alt}" role="doc-cover"/></section>')
+    return (f'<section class="qt-cover">'
+            f'<img epub:type="cover" role="doc-cover" src="{image_href}" alt="{alt}"/></section>')
 
 
 def title_page(book: Book, edition: str, source: str) -> str:

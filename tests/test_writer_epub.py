@@ -31,8 +31,9 @@ DC = "{http://purl.org/dc/elements/1.1/}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
 RECIPE = CONTENT / "recipes" / "quantitative-methods.toml"
 XSS = "what-is-crosssite-scripting-xss-and-how-can-it-be-prevented"
-# TeX that escaped conversion: `$$`, `\(`, `\[`, `$\command`, or a TeX command in prose
-RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\$\\[A-Za-z]|\\(?:frac|ce|mathrm|sqrt|begin)\b")
+# TeX that escaped conversion: `$$`, `\(`, `\[`, `$x^2$`-like spans, or a TeX command in prose
+RAW_TEX = re.compile(r"\$\$|\\\(|\\\[|\$[^$\s][^$]*?[\\^_{}=][^$]*?\$"
+                     r"|\\(?:frac|ce|mathrm|sqrt|begin)\b")
 
 
 class Book:

@@ -23,7 +23,7 @@ from ..epub_index import build_index
 from ..epub_nav import NavEntry, nav_body
 from ..epub_package import EpubPackage, Item, Metadata
 from ..epub_xhtml import STYLESHEET, article_document, document
-from ..errors import UsageError
+from ..errors import BuildError, UsageError
 from ..model import Article
 from ..package_data import data_dir
 from ..pandoc import PandocOptions
@@ -70,6 +70,8 @@ class EpubWriter(Writer):
 
     def build_book(self, book: Book) -> bytes:
         """The EPUB file of `book`, as bytes (the same bytes for the same input)."""
+        if not book.articles:
+            raise BuildError(f"book {book.key!r} has no articles")
         self._files = page_names(book.articles)
         self._hrefs = {a.url: f"{self._files[a.url]}#{a.anchor}" for a in book.articles}
         groups = subject_groups(book.articles)
@@ -107,7 +109,7 @@ class EpubWriter(Writer):
         for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
-                    f'<section epub:type="part" class="qt-part">'
+                    f'<section epub:type="part" role="doc-part" class="qt-part">'
                     f'<p class="qt-series">Part {n}</p><h1>{_esc(name)}</h1>'
                     f'<p class="qt-count">{len(articles):,} questions</p></section>'), lang))
             for article, page, math in itertools.islice(pages, len(articles)):
