@@ -147,6 +147,12 @@ _BREAK = re.compile(r"(?: {2,}|\\)\n")
 _LINK_SCHEMES = ("http", "https", "mailto")
 
 
+def _is_text(stripped: str) -> bool:
+    """True for a line that can only be paragraph text (decided fast: most lines are)."""
+    return stripped[0] not in _BLOCK_START or (stripped.startswith("**")
+                                               and not _RULE.fullmatch(stripped))
+
+
 def answer_html(markdown: str, resolve: Callable[[str], str], page_url: str) -> str:
     """Answer Markdown -> Answer.text; `resolve` maps pending `qtref:` hrefs to addresses,
     relative links are made absolute against `page_url`."""
@@ -177,7 +183,7 @@ class _AnswerHtml:
             if not stripped:
                 flush()
                 i += 1
-            elif stripped[0] not in _BLOCK_START and "|" not in line:
+            elif _is_text(stripped) and "|" not in line:
                 para.append(line.lstrip())  # the common case: a line of a paragraph
                 i += 1
             elif m := _FENCE.match(line):
@@ -282,9 +288,16 @@ class _AnswerHtml:
             loose = loose or "" in body
             items.append(body)
         tag = "ol" if ordered else "ul"
-        out.append(f"<{tag}>" + "".join(f"<li>{self.blocks(b, not loose)}</li>" for b in items)
+        out.append(f"<{tag}>" + "".join(f"<li>{self._item(b, not loose)}</li>" for b in items)
                    + f"</{tag}>")
         return i
+
+    def _item(self, body: list[str], tight: bool) -> str:
+        """A list item's content; one line of text (the usual item) skips the block parser."""
+        first = body[0].strip() if len(body) == 1 else ""
+        if tight and first and _is_text(first) and "|" not in first:
+            return self.inline(first)
+        return self.blocks(body, tight)
 
     def inline(self, text: str) -> str:
         """Inline Markdown -> HTML. Code, math, escapes and links are set aside in slots first,
