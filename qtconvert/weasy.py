@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gc
 import logging
+import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .errors import UsageError
 
@@ -52,20 +53,28 @@ class LocalFetcher(URLFetcher):
         self.roots = tuple(Path(r).resolve() for r in roots)
         self.refused: list[str] = []
 
-    def allows(self, url: str) -> bool:
+    def local_file(self, url: str) -> Path | None:
+        """The file a `file:` URL names when it lies under one of the roots, else None."""
         parts = urlsplit(url)
-        if parts.scheme == "data":
-            return True
         if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            return False
-        path = Path(unquote(parts.path)).resolve()
-        return any(root == path or root in path.parents for root in self.roots) and path.is_file()
+            return None
+        path = Path(unquote(parts.path)).resolve()  # symlinks and `..` resolved first
+        inside = any(root == path or root in path.parents for root in self.roots)
+        return path if inside and path.is_file() else None
+
+    def allows(self, url: str) -> bool:
+        return url.startswith("data:") or self.local_file(url) is not None
 
     def fetch(self, url, headers=None):
-        if not self.allows(url):
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        path = self.local_file(url)
+        if path is None:
             self.refused.append(url)
             raise ValueError(f"qtconvert loads no resource from outside its styles: {url}")
-        return super().fetch(url, headers)
+        # read the checked path itself, so what is loaded is exactly what was allowed
+        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": kind})
 
 
 @dataclass(frozen=True)
