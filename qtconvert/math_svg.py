@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 
 __all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "lift_display", "SIZE"]
 
@@ -98,7 +99,8 @@ class MathRenderer:
         todo = list(dict.fromkeys(f for f in formulas if f not in self.cache))
         if self.jobs > 1 and len(todo) >= _PARALLEL_FROM:
             chunks = [todo[i::self.jobs * 4] for i in range(self.jobs * 4)]
-            with ProcessPoolExecutor(self.jobs) as pool:
+            # forkserver: the writer may be running WeasyPrint in another thread meanwhile
+            with ProcessPoolExecutor(self.jobs, mp_context=get_context("forkserver")) as pool:
                 for chunk, images in zip(chunks, pool.map(_render_many, chunks)):
                     self.cache.update(zip(chunk, images))
         else:

@@ -10,6 +10,7 @@ so memory stays bounded. A link to a question in another volume goes to its web 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -19,7 +20,7 @@ from ..errors import UsageError
 from ..model import Article
 from ..package_data import data_dir
 from ..pandoc import PandocOptions
-from .base import Writer
+from .base import Progress, Writer
 
 __all__ = ["PdfWriter"]
 
@@ -50,15 +51,23 @@ class PdfWriter(Writer):
             raise UsageError(f"unknown paper size {self.options.paper!r} (supported: "
                              f"{', '.join(PAPER_SIZES)})")
         stylesheets = self._stylesheets()
-        written: list[Path] = []
+        volumes: list[pdf_html.Volume] = []
         for book in self.books():
-            volumes = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
-            if len(volumes) > 1:
+            parts = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
+            if len(parts) > 1:
                 self.progress.note(f"pdf: {book.key}: {len(book.articles):,} questions, split "
-                                   f"into {len(volumes)} volumes of at most "
+                                   f"into {len(parts)} volumes of at most "
                                    f"{self.options.max_articles_per_volume:,}")
-            for volume in volumes:
-                written.append(self._write_volume(volume, stylesheets, variant))
+            volumes.extend(parts)
+        written: list[Path] = []
+        # WeasyPrint uses one core: the next volume's HTML (pandoc, math) is made meanwhile
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            pending = ahead.submit(self.html, volumes[0]) if volumes else None
+            for n, volume in enumerate(volumes):
+                html = pending.result()
+                if n + 1 < len(volumes):
+                    pending = ahead.submit(self.html, volumes[n + 1], Progress())
+                written.append(self._write_volume(volume, html, stylesheets, variant))
         if self.math.failures:
             self.progress.note(f"pdf: {self.math.failures} formula(s) could not be typeset and "
                                f"are printed as TeX ({len(self.math.failed)} distinct)")
@@ -88,14 +97,15 @@ class PdfWriter(Writer):
             raise UsageError(f"stylesheet {sheet} not found")
         return [sheet]
 
-    def html(self, volume: pdf_html.Volume) -> str:
+    def html(self, volume: pdf_html.Volume, progress: Progress | None = None) -> str:
         """The final HTML of one volume, as WeasyPrint receives it."""
         self._volume = frozenset(a.url for a in volume.articles)
         config = self.options.config
         options = PandocOptions(math="tex", jobs=self.options.jobs,
                                 lua_filters=config.lua_filters if config else ())
         label = f"PDF {volume.key}: converting answers"
-        fragments = html_body.render_answers(volume.articles, options, self.progress, label)
+        fragments = html_body.render_answers(volume.articles, options,
+                                             progress or self.progress, label)
         sections = {a.url: self._section(a, fragments[a.url]) for a in volume.articles}
         self.math.prepare(f for s in sections.values() for f in math_svg.math_spans(s))
         for section in sections.values():
@@ -103,9 +113,8 @@ class PdfWriter(Writer):
             math_svg.lift_display(section)
         return pdf_html.document(volume, sections, page_breaks=self.options.page_breaks)
 
-    def _write_volume(self, volume: pdf_html.Volume, stylesheets: list[Path],
+    def _write_volume(self, volume: pdf_html.Volume, html: str, stylesheets: list[Path],
                       variant: str | None) -> Path:
-        html = self.html(volume)
         path = self.out.path("pdf", volume.key + self.suffix)
         tmp = self.out.temporary_path(path)
         self.progress.start(f"PDF {volume.key}: typesetting {len(volume.articles)} questions",
