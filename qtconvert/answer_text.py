@@ -152,7 +152,11 @@ class _Scanner:
             self.out.append(ticks)
             return j + len(ticks)
         body = src[j:c.end()]
-        self.out.append(body.replace("\\n", "\n") if self.escaped else body)
+        if self.escaped:
+            inner = body[len(ticks):-len(ticks)].strip().strip("\"'")
+            # `\n` alone in a span is the escape itself ("use `\n` for a newline")
+            body = body if inner == "\\n" else self._code_lines(body)
+        self.out.append(body)
         return c.end()
 
     # -- math ------------------------------------------------------------------------------

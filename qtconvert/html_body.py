@@ -63,6 +63,8 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str],
                    is_internal: Callable[[str], bool]) -> None:
     for a in root.iter("a"):
         href = a.get("href", "")
+        if href.startswith("#"):
+            continue  # a place on the same page
         new = resolve(href)
         internal = new != href or is_internal(href)
         a.set("href", new)
@@ -85,11 +87,18 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
     body = parse_fragment(fragment)
     body.set("class", "qt-answer")
     _shift_headings(body, question_level + 1)
-    for el in body.iter():  # ids pandoc gave headings: unique across a whole book
-        if el.get("id"):
-            el.set("id", f"{article.anchor}--{el.get('id')}")
-    resolve = writer.link_resolver(article)
-    _rewrite_links(body, resolve, lambda href: False)
+    anchor = article.anchor
+    renamed: set[str] = set()
+    for el in body.iter():  # ids pandoc gave (headings, footnotes): unique across a book
+        old = el.get("id")
+        if old:
+            el.set("id", f"{anchor}--{old}")
+            renamed.add(old)
+    for a in body.iter("a"):  # in-page links follow their renamed targets
+        href = a.get("href", "")
+        if href.startswith("#") and href[1:] in renamed:
+            a.set("href", f"#{anchor}--{href[1:]}")
+    _rewrite_links(body, writer.link_resolver(article), lambda href: False)
     section.append(body)
     if article.related:
         nav = ET.SubElement(section, "nav", {"class": "qt-related", "aria-label": related_title})

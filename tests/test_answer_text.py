@@ -67,3 +67,8 @@ def test_normalise_is_idempotent_on_clean_markdown():
 def test_map_math_rewrites_only_math():
     out = map_math("a $x$ `$y$` $$z$$", lambda tex, display: tex.upper() + ("!" if display else ""))
     assert out == "a $X$ `$y$` $$Z!$$"
+
+
+def test_backslash_n_alone_or_in_a_string_inside_inline_code_stays():
+    stored = 'Use `\\n` or `"\\n"` or `printf("a\\n")`; then\\nnext'
+    assert answer_from_site(stored) == 'Use `\\n` or `"\\n"` or `printf("a\\n")`; then\nnext'
