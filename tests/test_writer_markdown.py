@@ -246,7 +246,8 @@ def test_every_front_matter_string_reads_back_the_same():
     samples = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10)))
                for _ in range(5000)]
     samples += ["yes", "No", "ON", "null", "~", "1.0", "2024-01-02", "12:30", "a: b", "a #b",
-                "/learn/x", "https://a.b/c:d", "a:", "Le Châtelier's", " lead", "trail "]
+                "/learn/x", "https://a.b/c:d", "a:", "../x.md", "...", "..", "Le Châtelier's",
+                " lead", "trail "]
     for text in samples:
         assert yaml.safe_load("k: " + _scalar(text))["k"] == text, repr(text)
         assert yaml.safe_load("- " + _scalar(text))[0] == text, repr(text)

@@ -115,10 +115,10 @@ class MarkdownWriter(Writer):
         return "".join(out)
 
 
-# A string that YAML reads back as the same string when written bare: starts with a letter or
-# `/`, holds no indicator (`: `, ` #`, quotes), does not end in a space and is not a YAML 1.1
-# bool or null. Anything else is double-quoted.
-_PLAIN = re.compile(r"(?:[^\W\d_]|/)[\w ,.?!()'/&+%;=*@$~:-]*")
+# A string that YAML reads back as the same string when written bare: starts with a letter, `/`
+# or `../`, holds no indicator (`: `, ` #`, quotes), does not end in a space or `:` and is not
+# a YAML 1.1 bool or null. Anything else is double-quoted.
+_PLAIN = re.compile(r"(?:[^\W\d_]|/|\.\./)[\w ,.?!()'/&+%;=*@$~:-]*")
 _NOT_STRINGS = frozenset("yes no true false on off null".split())
 # Characters a double-quoted YAML scalar must escape: controls, line and paragraph
 # separators (YAML folds them), the BOM and non-characters; JSON escapes are valid YAML.
