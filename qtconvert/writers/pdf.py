@@ -4,11 +4,13 @@ Each book is laid out as one HTML document per volume (`pdf_html`), math typeset
 (`math_svg`), and rendered by `weasy` with the print stylesheet, which adds page numbers,
 running heads, bookmarks and the page numbers of cross-references. A book larger than
 `max_articles_per_volume` is split into volumes, each rendered and released before the next,
-so memory stays bounded. A link to a question in another volume goes to its web address.
+so memory stays bounded; while WeasyPrint lays out one volume (on one core), the next one's
+HTML is prepared. A link to a question in another volume goes to its web address.
 """
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -35,12 +37,13 @@ class PdfWriter(Writer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._volume: frozenset[str] = frozenset()  # urls of the volume being written
-        self.math = math_svg.MathRenderer(jobs=self.options.jobs or _cpus())
+        self.math = math_svg.MathRenderer(jobs=self.options.jobs or os.cpu_count() or 1)
         self.refused: list[str] = []  #: URLs the fetcher refused, over the whole build
 
     # -- the contract ------------------------------------------------------------------------
 
     def uri_for(self, target: Article, source: Article) -> str | None:
+        """`#anchor` when both are in the volume being prepared, else None (web address)."""
         if target.url in self._volume and source.url in self._volume:
             return "#" + target.anchor
         return None
@@ -169,9 +172,3 @@ def _fix_local_links(section: ET.Element, anchor: str) -> None:
             a.set("href", f"#{anchor}--{href[1:]}")
         else:
             a.attrib.pop("href")
-
-
-def _cpus() -> int:
-    import os
-
-    return os.cpu_count() or 1
