@@ -48,6 +48,8 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     options = options or BuildOptions()
     formats = options.formats or ALL_FORMATS
     writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
+    for cls in writer_classes:
+        cls.check_options(options)
     if options.config is None:
         options = replace(options, config=_config_for(source))
     collection = prepare(source, options.config)

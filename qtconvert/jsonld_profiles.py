@@ -73,6 +73,13 @@ class Site:
         )
 
 
+def node_id(article: Article, part: str = "") -> str:
+    """`<canonical>#<anchor>` for the page, `<canonical>#<anchor>-<part>` for its other nodes:
+    the article's stable anchor (the same as in EPUB, PDF and Markdown) is the base of its ids."""
+    base = f"{article.canonical_url}#{article.anchor}"
+    return f"{base}-{part}" if part else base
+
+
 def article_graph(article: Article, profile: str, site: Site, answer_text: str,
                   related: Sequence[str]) -> dict[str, Any]:
     """The JSON-LD document of one article: `{"@context", "@graph"}`.
@@ -81,7 +88,7 @@ def article_graph(article: Article, profile: str, site: Site, answer_text: str,
     `related` are the web addresses of the related articles.
     """
     url = article.canonical_url
-    page_id, question_id, answer_id = url + "#webpage", url + "#question", url + "#answer"
+    page_id, question_id, answer_id = (node_id(article, p) for p in ("", "question", "answer"))
     date = article.date.isoformat()
     author = ({"@id": site.organization_id} if article.author == site.name
               else {"@type": "Person", "name": article.author})
@@ -95,7 +102,7 @@ def article_graph(article: Article, profile: str, site: Site, answer_text: str,
     page.update({
         "inLanguage": site.language, "isPartOf": {"@id": site.website_id},
         "publisher": {"@id": site.organization_id}, "datePublished": date,
-        "breadcrumb": {"@id": url + "#breadcrumb"},
+        "breadcrumb": {"@id": node_id(article, "breadcrumb")},
         "about": {"@type": "Thing", "name": article.subject},
     })
     if article.keywords:
@@ -114,7 +121,7 @@ def article_graph(article: Article, profile: str, site: Site, answer_text: str,
     }
     nodes = [page]
     if profile == "article":
-        article_id = url + "#article"
+        article_id = node_id(article, "article")
         page["mainEntity"] = {"@id": article_id}
         nodes.append({
             "@type": "Article", "@id": article_id, "headline": article.title,
@@ -137,7 +144,7 @@ def _breadcrumb(article: Article, site: Site) -> dict[str, Any]:
     trail = [("Learn", learn), (article.subject, f"{learn}/{article.subject_key}"),
              (article.title, article.canonical_url)]
     return {
-        "@type": "BreadcrumbList", "@id": article.canonical_url + "#breadcrumb",
+        "@type": "BreadcrumbList", "@id": node_id(article, "breadcrumb"),
         "itemListElement": [{"@type": "ListItem", "position": n, "name": name, "item": item}
                             for n, (name, item) in enumerate(trail, 1)],
     }

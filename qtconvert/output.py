@@ -8,6 +8,7 @@ killed leaves the previous output whole. Writing the same path twice in one buil
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import tempfile
@@ -33,6 +34,8 @@ class OutputFolder:
         self.root = Path(root).resolve()
         self.written: list[Path] = []
         self._seen: set[Path] = set()
+        self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
+        self._count = itertools.count()
 
     def path(self, *components: str) -> Path:
         """`root/c1/c2/...`, each component made safe; raises if it would leave the root."""
@@ -46,24 +49,40 @@ class OutputFolder:
             raise BuildError(f"refusing to write {path}: outside the output folder {self.root}")
         return path
 
+    def _folder(self, path: Path) -> Path:
+        """The resolved, checked and created folder of `path` (cached: one check per folder)."""
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = path.parent.resolve()
+            if folder != self.root and self.root not in folder.parents:
+                raise BuildError(f"refusing to write {path}: outside the output folder "
+                                 f"{self.root}")
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders[path.parent] = folder
+        return folder
+
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Write `data` to `path` (from `self.path`) atomically; each path once per build."""
-        path = Path(path).resolve()
-        if self.root not in path.parents:
-            raise BuildError(f"refusing to write {path}: outside the output folder {self.root}")
+        """Write `data` to `path` (from `self.path`) atomically; each path once per build.
+
+        `os.replace` never follows a symbolic link at the destination, so checking the folder
+        is enough to keep every write inside the output folder.
+        """
+        path = Path(path)
+        if path.name in ("", ".", ".."):
+            raise BuildError(f"refusing to write {path}: not a file name")
+        path = self._folder(path) / path.name
         if path in self._seen:
             raise BuildError(f"{path} was already written in this build (two articles or books "
                              "map to the same output file)")
         self._seen.add(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+        tmp = path.parent / f".tmp-{os.getpid()}-{next(self._count)}{path.suffix}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
-            os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
             raise
         self.written.append(path)
         return path

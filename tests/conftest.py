@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-import qtconvert
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

@@ -107,3 +107,17 @@ def test_outputs_are_written_once_and_atomically(tmp_path):
         out.write_text(path, "two")
     assert path.read_text() == "one"
     assert not [p for p in tmp_path.rglob(".tmp-*")]  # no temporary file left behind
+
+
+def test_a_symlink_cannot_lead_writes_out_of_the_output_folder(tmp_path):
+    from qtconvert.errors import BuildError
+    from qtconvert.output import OutputFolder
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "markdown").symlink_to(outside)
+    out = OutputFolder(tmp_path / "out")
+    with pytest.raises(BuildError, match="outside the output folder"):
+        out.write_text(out.root / "markdown" / "x.md", "x")
+    assert not list(outside.iterdir())

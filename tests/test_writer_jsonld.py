@@ -19,7 +19,7 @@ from qtconvert.cli import main
 from qtconvert.errors import UsageError
 from qtconvert.jsonld_profiles import PROFILES
 from qtconvert.writers.base import BuildOptions
-from qtconvert.writers.jsonld import answer_html
+from qtconvert.answer_html import answer_html
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
@@ -131,9 +131,12 @@ def test_ids_links_and_page_shape(outputs, profile):
     for doc in documents(outputs[profile]):
         assert doc["@context"] == "https://schema.org"
         ids = nodes_by_id(doc)
-        page = next(n for n in doc["@graph"] if n["@id"].endswith("#webpage"))
+        page = next(n for n in doc["@graph"] if "url" in n and n["@type"] != "Answer")
         url = page["url"]
-        assert {url + "#webpage", url + "#question", url + "#answer", url + "#breadcrumb",
+        anchor = "qt-" + "--".join(url.split("/")[-3::2])  # the article's stable anchor
+        assert page["@id"] == f"{url}#{anchor}"
+        base = page["@id"]
+        assert {base + "-question", base + "-answer", base + "-breadcrumb",
                 "https://quicktakes.io/#organization", "https://quicktakes.io/#website"} <= set(ids)
         for ref in _references(doc["@graph"]):  # every @id reference stays inside the graph
             assert ref in ids
@@ -142,12 +145,12 @@ def test_ids_links_and_page_shape(outputs, profile):
                     "qapage": ["QAPage"], "faqpage": ["FAQPage"]}[profile]
         assert types(page) == expected
         if profile == "article":
-            assert ids[main_entity["@id"]]["mainEntity"] == {"@id": url + "#question"}
+            assert ids[main_entity["@id"]]["mainEntity"] == {"@id": base + "-question"}
         elif profile == "faqpage":
-            assert main_entity == [{"@id": url + "#question"}]
+            assert main_entity == [{"@id": base + "-question"}]
         else:
-            assert main_entity == {"@id": url + "#question"}
-        crumbs = ids[url + "#breadcrumb"]["itemListElement"]
+            assert main_entity == {"@id": base + "-question"}
+        crumbs = ids[base + "-breadcrumb"]["itemListElement"]
         assert [c["position"] for c in crumbs] == [1, 2, 3] and crumbs[-1]["item"] == url
 
 

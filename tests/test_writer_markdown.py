@@ -67,7 +67,7 @@ def content_out(tmp_path_factory):
 def _relative_links(collection: qtconvert.Collection, article: qtconvert.Article) -> str:
     def path(m: re.Match[str]) -> str:
         target = collection.by_url(m.group()[len(QTREF_SCHEME):])
-        return f"../{target.subject_key}/{target.slug}.md"
+        return f"../{target.subject_key}/{target.slug}.md#{target.anchor}"
     return re.sub(re.escape(QTREF_SCHEME) + r"[^)>\s]+", path, article.answer)
 
 
@@ -109,11 +109,17 @@ def test_related_links_are_relative_inside_the_build_and_canonical_outside(conte
     hrefs = {r["url"].rsplit("/", 1)[1]: r["href"] for r in related}
     regex = "how-do-you-use-regular-expressions-to-match-numbers-and-parentheses"
     sql = "what-is-sql-injection-and-how-can-it-be-prevented"
-    assert hrefs[regex] == f"../computer-science/{regex}.md"  # written by this build
+    # written by this build: a relative path, with the target's stable anchor as fragment
+    assert hrefs[regex] == f"../computer-science/{regex}.md#qt-computer-science--{regex}"
     assert hrefs[sql] == f"https://quicktakes.io/learn/computer-science/questions/{sql}"
     assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
     for href in hrefs.values():  # every relative link points at a file of the export
-        assert href.startswith("https://") or (content_out / "x" / href).resolve().is_file()
+        path, _, fragment = href.partition("#")
+        assert href.startswith("https://") or (content_out / "x" / path).resolve().is_file()
+        if not href.startswith("https://"):
+            target = yaml.safe_load((content_out / "x" / path).resolve().read_text()
+                                    .split("---\n")[1])
+            assert target["anchor"] == fragment
 
 
 def test_links_to_subjects_not_built_become_canonical(tmp_path):
@@ -130,7 +136,8 @@ def test_answer_links_become_relative_paths(content_out):
     text = (content_out / "chemistry" /
             "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry.md").read_text()
     assert QTREF_SCHEME not in text
-    assert "](../chemistry/how-do-you-balance-a-chemical-equation.md)" in text
+    assert ("](../chemistry/how-do-you-balance-a-chemical-equation.md"
+            "#qt-chemistry--how-do-you-balance-a-chemical-equation)") in text
 
 
 TRICKY = {"title": "yes", "question": "1.0", "author": "No",
@@ -214,7 +221,7 @@ def test_long_slugs_get_a_safe_file_name_and_links_follow(tmp_path):
     assert all(out in f.resolve().parents and len(f.name) <= 123 for f in files)
     short = (out / "chemistry" / "short.md").read_text()
     href = yaml.safe_load(short.split("---\n")[1])["related"][0]["href"]
-    assert (out / "chemistry" / href).resolve() in files
+    assert (out / "chemistry" / href.partition("#")[0]).resolve() in files
     assert_round_trip(qtconvert.load(tmp_path / "in"), out)
 
 

@@ -76,6 +76,10 @@ class Writer:
 
     # -- hooks -------------------------------------------------------------------------------
 
+    @classmethod
+    def check_options(cls, options: BuildOptions) -> None:
+        """Raise UsageError for options this writer cannot use, before anything is read."""
+
     def uri_for(self, target: Article, source: Article) -> str | None:
         """Where `target` lives in this writer's output, seen from `source`'s output file.
 

@@ -52,14 +52,15 @@ class MarkdownWriter(Writer):
         return path
 
     def uri_for(self, target: Article, source: Article) -> str | None:
-        """`../<subject-key>/<file>.md` when this build writes `target`, else None.
+        """`../<subject-key>/<file>.md#<anchor>` when this build writes `target`, else None.
 
-        Always through the parent folder, so that the link says which subject it goes to.
+        Always through the parent folder, so that the link says which subject it goes to; the
+        fragment is the article's stable anchor (its `anchor` in the target's front matter).
         """
         if self.selected.by_url(target.url) is None:
             return None
         path = self.path_of(target)
-        return f"../{path.parent.name}/{path.name}"
+        return f"../{path.parent.name}/{path.name}#{target.anchor}"
 
     def write(self) -> list[Path]:
         written: list[Path] = []
@@ -81,6 +82,7 @@ class MarkdownWriter(Writer):
             f"subject: {_scalar(article.subject)}",
             f"url: {_scalar(article.url)}",
             f"canonical_url: {_scalar(article.canonical_url)}",
+            f"anchor: {article.anchor}",
             f"author: {_scalar(article.author)}",
             f"description: {_scalar(article.description)}",
             "keywords:" + "".join(f"\n- {_scalar(k)}" for k in article.keywords)
