@@ -136,12 +136,15 @@ def _title_page(body: ET.Element, volume: Volume, keywords: int) -> None:
     _el(imprint, "p", f"Typeset with qtconvert {__version__} and WeasyPrint.")
 
 
-def _parts(articles: Sequence[Article]) -> list[tuple[str, list[Article]]]:
+def _parts(volume: Volume) -> list[tuple[str, list[Article]]]:
+    """(subject, its questions) runs; one part named after the book when subjects interleave."""
     parts: list[tuple[str, list[Article]]] = []
-    for a in articles:
+    for a in volume.articles:
         if not parts or parts[-1][0] != a.subject:
             parts.append((a.subject, []))
         parts[-1][1].append(a)
+    if len(parts) > len({subject for subject, _ in parts}):
+        return [(volume.book.title, list(volume.articles))]
     return parts
 
 
@@ -149,7 +152,7 @@ def _contents(body: ET.Element, volume: Volume) -> None:
     nav = _el(body, "nav", id="qt-contents", class_="qt-toc")
     _el(nav, "h1", "Contents", class_="qt-toc-title")
     number = volume.first
-    for subject, arts in _parts(volume.articles):
+    for subject, arts in _parts(volume):
         _el(nav, "h2", subject, class_="qt-toc-part")
         ol = _el(nav, "ol")
         for a in arts:
@@ -194,7 +197,7 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
     _title_page(body, volume, len(entries))
     _contents(body, volume)
     number = volume.first
-    for subject, arts in _parts(volume.articles):
+    for subject, arts in _parts(volume):
         part = _el(body, "section", id=f"qt-part-{safe_name(subject)}-{number}",
                    class_="qt-part")
         _el(part, "h1", subject, class_="qt-part-title")

@@ -3,7 +3,9 @@
 WeasyPrint fetches whatever a document names (images, stylesheets, fonts), from the network or
 the disk. Answers are untrusted text, so `LocalFetcher` refuses everything but `data:` URLs and
 files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
-stylesheet the user chose). Each document is rendered, written and released before the next.
+stylesheet the user chose). `start_pdf` renders in a forked child process, so the caller can
+prepare the next document meanwhile (WeasyPrint uses one core) and all of a volume's memory is
+returned when the child ends.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import gc
 import logging
 import mimetypes
+import multiprocessing
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +22,10 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import UsageError
+from .errors import BuildError, UsageError
 
-__all__ = ["LocalFetcher", "RenderResult", "supported_variants", "check_variant", "write_pdf"]
+__all__ = ["LocalFetcher", "RenderResult", "PdfJob", "supported_variants", "check_variant",
+           "write_pdf", "start_pdf"]
 
 
 def supported_variants() -> tuple[str, ...]:
@@ -82,6 +87,7 @@ class RenderResult:
     pages: int
     refused: tuple[str, ...]  #: URLs the fetcher refused
     warnings: tuple[str, ...]  #: what WeasyPrint logged as warnings or errors
+    seconds: float = 0.0  #: time WeasyPrint took
 
 
 class _Collect(logging.Handler):
@@ -109,12 +115,66 @@ def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path] = (), css:
     logger, collect = logging.getLogger("weasyprint"), _Collect()
     logger.addHandler(collect)
     propagate, logger.propagate = logger.propagate, False
+    start = time.perf_counter()
     try:
         pages = _render(html, target, stylesheets, css, base_dir, variant, fetcher)
     finally:
         logger.removeHandler(collect)
         logger.propagate = propagate
-    return RenderResult(pages, tuple(fetcher.refused), tuple(collect.messages))
+    return RenderResult(pages, tuple(fetcher.refused), tuple(collect.messages),
+                        time.perf_counter() - start)
+
+
+class PdfJob:
+    """A PDF being written by a child process; `result()` waits for it."""
+
+    def __init__(self, process=None, conn=None, result: RenderResult | None = None) -> None:
+        self._process, self._conn, self._result = process, conn, result
+
+    def result(self) -> RenderResult:
+        if self._result is None:
+            try:
+                status, value = self._conn.recv()
+            except EOFError:  # killed, e.g. by the out-of-memory killer
+                self._process.join()
+                status, value = "error", BuildError(
+                    f"the WeasyPrint process ended without a result (exit status "
+                    f"{self._process.exitcode}); try a smaller --max-articles-per-volume")
+            self._process.join()
+            self._conn.close()
+            if status == "error":
+                raise value
+            self._result = value
+        return self._result
+
+    def cancel(self) -> None:
+        if self._result is None and self._process is not None:
+            self._process.terminate()
+            self._process.join()
+
+
+def _child(conn, html: str, target: Path, options: dict) -> None:
+    try:
+        conn.send(("ok", write_pdf(html, target, **options)))
+    except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
+        error = exc if isinstance(exc, (BuildError, UsageError)) else BuildError(
+            f"WeasyPrint failed on {target.name}: {type(exc).__name__}: {exc}")
+        conn.send(("error", error))
+    finally:
+        conn.close()
+
+
+def start_pdf(html: str, target: Path, **options) -> PdfJob:
+    """`write_pdf` in a forked child process (in this one where fork does not exist)."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return PdfJob(result=write_pdf(html, target, **options))
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    process = context.Process(target=_child, args=(send, html, Path(target), options),
+                              daemon=True)
+    process.start()
+    send.close()
+    return PdfJob(process, receive)
 
 
 def _render(html: str, target: Path, stylesheets: Sequence[Path], css_text: str,

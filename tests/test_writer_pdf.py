@@ -251,6 +251,28 @@ def test_unsupported_variant_is_a_usage_error(tmp_path):
     assert not (tmp_path / "pdf").exists()
 
 
+def test_recipe_book_has_a_part_per_subject(tmp_path):
+    recipe = CONTENT / "recipes" / "quantitative-methods.toml"
+    books, paths, _ = _build(CONTENT, tmp_path, book=recipe)
+    (book,), (path,) = books, paths
+    assert path.name == "quantitative-methods.pdf"
+    reader = pypdf.PdfReader(path)
+    parts = outline(reader)[1:-1]
+    assert [t for t, _, _ in parts] == list(dict.fromkeys(a.subject for a in book.articles))
+    assert [q for _, _, qs in parts for q, _, _ in qs] == [a.question for a in book.articles]
+    assert "Mathematics · Chemistry" in reader.pages[0].extract_text().replace("\n", " ")
+
+
+def test_interleaved_subjects_make_one_part(tmp_path):
+    recipe = tmp_path / "mixed.toml"
+    recipe.write_text('title = "Mixed Bag"\nsubjects = ["mathematics", "chemistry"]\n'
+                      'order = "question"\n', encoding="utf-8")
+    books, paths, _ = _build(CONTENT, tmp_path / "out", book=recipe)
+    parts = outline(pypdf.PdfReader(paths[0]))[1:-1]
+    assert [t for t, _, _ in parts] == ["Mixed Bag"]
+    assert [q for q, _, _ in parts[0][2]] == [a.question for a in books[0].articles]
+
+
 def test_custom_stylesheet_replaces_the_default(tmp_path):
     sheet = tmp_path / "plain.css"
     sheet.write_text("@page { margin: 10mm } body { font-family: serif }", encoding="utf-8")

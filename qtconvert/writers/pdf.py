@@ -4,15 +4,14 @@ Each book is laid out as one HTML document per volume (`pdf_html`), math typeset
 (`math_svg`), and rendered by `weasy` with the print stylesheet, which adds page numbers,
 running heads, bookmarks and the page numbers of cross-references. A book larger than
 `max_articles_per_volume` is split into volumes, each rendered and released before the next,
-so memory stays bounded; while WeasyPrint lays out one volume (on one core), the next one's
-HTML is prepared. A link to a question in another volume goes to its web address.
+so memory stays bounded; while WeasyPrint lays out one volume (in a child process, on one
+core), the next one's HTML is prepared. A link to a question in another volume goes to its web address.
 """
 
 from __future__ import annotations
 
 import os
 import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -63,14 +62,26 @@ class PdfWriter(Writer):
                                    f"{self.options.max_articles_per_volume:,}")
             volumes.extend(parts)
         written: list[Path] = []
-        # WeasyPrint uses one core: the next volume's HTML (pandoc, math) is made meanwhile
-        with ThreadPoolExecutor(max_workers=1) as ahead:
-            pending = ahead.submit(self.html, volumes[0]) if volumes else None
-            for n, volume in enumerate(volumes):
-                html = pending.result()
-                if n + 1 < len(volumes):
-                    pending = ahead.submit(self.html, volumes[n + 1], Progress())
-                written.append(self._write_volume(volume, html, stylesheets, variant))
+        html = self.html(volumes[0]) if volumes else ""
+        for n, volume in enumerate(volumes):
+            path = self.out.path("pdf", volume.key + self.suffix)
+            tmp = self.out.temporary_path(path)
+            self.progress.start(f"PDF {volume.key}: typesetting {len(volume.articles)} "
+                                "questions", 1)
+            job = weasy.start_pdf(html, tmp, stylesheets=stylesheets,
+                                  css=f"@page {{ size: {self.options.paper} }}",
+                                  base_dir=data_dir("styles"), variant=variant)
+            try:  # WeasyPrint uses one core: the next volume's HTML is made meanwhile
+                html = self.html(volumes[n + 1], Progress()) if n + 1 < len(volumes) else ""
+                result = job.result()
+            except BaseException:
+                job.cancel()
+                tmp.unlink(missing_ok=True)
+                raise
+            self.progress.advance()
+            self.progress.done()
+            self.refused.extend(result.refused)
+            written.append(self.out.commit(tmp, path))
         if self.math.failures:
             self.progress.note(f"pdf: {self.math.failures} formula(s) could not be typeset and "
                                f"are printed as TeX ({len(self.math.failed)} distinct)")
@@ -115,24 +126,6 @@ class PdfWriter(Writer):
             math_svg.typeset(section, self.math)
             math_svg.lift_display(section)
         return pdf_html.document(volume, sections, page_breaks=self.options.page_breaks)
-
-    def _write_volume(self, volume: pdf_html.Volume, html: str, stylesheets: list[Path],
-                      variant: str | None) -> Path:
-        path = self.out.path("pdf", volume.key + self.suffix)
-        tmp = self.out.temporary_path(path)
-        self.progress.start(f"PDF {volume.key}: typesetting {len(volume.articles)} questions",
-                            1)
-        try:
-            result = weasy.write_pdf(html, tmp, stylesheets=stylesheets,
-                                     css=f"@page {{ size: {self.options.paper} }}",
-                                     base_dir=data_dir("styles"), variant=variant)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        self.progress.advance()
-        self.progress.done()
-        self.refused.extend(result.refused)
-        return self.out.commit(tmp, path)
 
     def _section(self, article: Article, fragment: str) -> ET.Element:
         section = html_body.article_element(article, fragment, self)
