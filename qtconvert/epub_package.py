@@ -1,10 +1,13 @@
-"""The EPUB container: package document (OPF) and a reproducible zip.
+"""The EPUB container, built with ebooklib: package document (OPF), manifest, spine and zip.
 
-qtconvert writes the package itself rather than through ebooklib: ebooklib stamps
-`dcterms:modified` and the zip entries with the clock, builds its own navigation document and
-holds every document as an object; a book of 4,000 articles is faster and byte-identical from
-build to build when the zip is written here, with `mimetype` first and stored, and one fixed
-timestamp on every entry.
+This is the one module that talks to ebooklib. Every resource goes in as a plain
+`ebooklib.epub.EpubItem`, so ebooklib writes our bytes verbatim (`EpubHtml` would parse and
+re-serialise each page), and our own `nav.xhtml` is the navigation document (manifest
+`properties="nav"`): with no `EpubNav` or `EpubNcx` in the book, ebooklib generates neither.
+Our `EpubWriter` subclass of ebooklib's makes the file reproducible where ebooklib 0.20 is
+not: it dates every zip entry with the book's modified date instead of the clock, drops the
+spine's `toc="ncx"` (ebooklib writes it even without an NCX), and starts the OPF with the same
+XML declaration as our pages. `dcterms:modified` comes from ebooklib's `mtime` write option.
 """
 
 from __future__ import annotations
@@ -13,15 +16,15 @@ import datetime as _dt
 import io
 import zipfile
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Item", "Metadata", "EpubPackage", "CONTENT_DIR"]
+from ebooklib import epub
+from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
 
-CONTENT_DIR = "EPUB"
-_CONTAINER = (b'<?xml version="1.0" encoding="utf-8"?>\n'
-              b'<container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
-              b'<rootfiles><rootfile full-path="' + CONTENT_DIR.encode() + b'/package.opf" '
-              b'media-type="application/oebps-package+xml"/></rootfiles></container>\n')
+__all__ = ["Item", "Metadata", "EpubPackage", "CONTENT_DIR", "OPF_PATH"]
+
+CONTENT_DIR = "EPUB"  # ebooklib's folder name (EpubBook.FOLDER_NAME)
+OPF_PATH = f"{CONTENT_DIR}/content.opf"  # where ebooklib puts the package document
+_XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
 
 
 @dataclass(frozen=True)
@@ -54,27 +57,15 @@ class Metadata:
 
 
 class EpubPackage:
-    """Writes resources into the zip as they are added (so compression overlaps the rest of
-    the build); `to_bytes` adds the package document last and returns the file."""
+    """An `ebooklib.epub.EpubBook` filled item by item; `to_bytes` sets the metadata (which
+    may change until then) and writes the file with ebooklib."""
 
     def __init__(self, metadata: Metadata, compresslevel: int = 6) -> None:
         self.metadata = metadata
         self.items: list[Item] = []
         self.compresslevel = compresslevel
-        when = metadata.modified.timetuple()[:6]
-        self._when = when if when[0] >= 1980 else (1980, 1, 1, 0, 0, 0)  # zip cannot say earlier
-        self._buffer = io.BytesIO()
-        self._zip = zipfile.ZipFile(self._buffer, "w")
+        self.book = epub.EpubBook()
         self._hrefs: set[str] = set()
-        self._put("mimetype", b"application/epub+zip", stored=True)
-        self._put("META-INF/container.xml", _CONTAINER)
-
-    def _put(self, name: str, data: bytes, stored: bool = False) -> None:
-        info = zipfile.ZipInfo(name, date_time=self._when)
-        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        info.create_system = 3  # the same bytes on every operating system
-        self._zip.writestr(info, data, compresslevel=None if stored else self.compresslevel)
 
     def add(self, item: Item, data: bytes) -> None:
         """Add a resource (each href once); spine items are read in the order added."""
@@ -82,62 +73,103 @@ class EpubPackage:
             raise ValueError(f"{item.href} added twice to the EPUB")
         self._hrefs.add(item.href)
         self.items.append(item)
-        self._put(f"{CONTENT_DIR}/{item.href}", data)
+        resource = epub.EpubItem(uid=_item_id(item.href), file_name=item.href,
+                                 media_type=item.media_type, content=data)
+        resource.properties = item.properties.split()  # ebooklib writes them to the manifest
+        self.book.add_item(resource)
+        if item.spine:
+            self.book.spine.append(resource)
 
     def has(self, href: str) -> bool:
         return href in self._hrefs
 
-    def package_document(self, spine_order: list[str]) -> bytes:
-        """The OPF: metadata, manifest (in the order added) and spine (in `spine_order`)."""
-        m = self.metadata
-        stamp = m.modified.strftime("%Y-%m-%dT%H:%M:%SZ")
-        meta = [f'<dc:identifier id="uid">{escape(m.identifier)}</dc:identifier>',
-                f'<dc:title id="title">{escape(m.title)}</dc:title>',
-                '<meta refines="#title" property="title-type">main</meta>']
+    def to_bytes(self) -> bytes:
+        """The finished EPUB file: `mimetype` (stored) first, then the container, the package
+        document and the resources in the order added, every entry dated `modified`."""
+        self._set_metadata()
+        buffer = io.BytesIO()
+        writer = _Writer(buffer, self.book, {"mtime": self.metadata.modified,
+                                             "compresslevel": self.compresslevel})
+        writer.process()
+        writer.write()
+        return buffer.getvalue()
+
+    def _set_metadata(self) -> None:
+        m, book = self.metadata, self.book
+        book.IDENTIFIER_ID = "uid"
+        book.set_identifier(m.identifier)
+        book.title = m.title
+        book.add_metadata("DC", "title", m.title, {"id": "title"})
+        book.add_metadata(None, "meta", "main", {"refines": "#title", "property": "title-type"})
         if m.subtitle:
-            meta += [f'<dc:title id="subtitle">{escape(m.subtitle)}</dc:title>',
-                     '<meta refines="#subtitle" property="title-type">subtitle</meta>']
-        meta += [f"<dc:language>{escape(m.language)}</dc:language>",
-                 f'<dc:creator id="creator">{escape(m.creator)}</dc:creator>',
-                 '<meta refines="#creator" property="role" scheme="marc:relators">aut</meta>',
-                 f"<dc:publisher>{escape(m.publisher)}</dc:publisher>",
-                 f"<dc:date>{m.modified.date().isoformat()}</dc:date>"]
-        meta += [f"<dc:subject>{escape(s)}</dc:subject>" for s in m.subjects]
+            book.add_metadata("DC", "title", m.subtitle, {"id": "subtitle"})
+            book.add_metadata(None, "meta", "subtitle",
+                              {"refines": "#subtitle", "property": "title-type"})
+        book.set_language(m.language)
+        book.add_author(m.creator, role="aut", uid="creator")
+        book.add_metadata("DC", "publisher", m.publisher)
+        book.add_metadata("DC", "date", m.modified.date().isoformat())
+        for subject in m.subjects:
+            book.add_metadata("DC", "subject", subject)
         if m.description:
-            meta.append(f"<dc:description>{escape(m.description)}</dc:description>")
+            book.add_metadata("DC", "description", m.description)
         if m.source:
-            meta.append(f"<dc:source>{escape(m.source)}</dc:source>")
-        meta.append(f'<meta property="dcterms:modified">{stamp}</meta>')
+            book.add_metadata("DC", "source", m.source)
         a11y = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
                 ("schema:accessModeSufficient", "textual")]
         a11y += [("schema:accessibilityFeature", f) for f in m.accessibility_features]
         a11y += [("schema:accessibilityHazard", "none"),
                  ("schema:accessibilitySummary", m.accessibility_summary)]
-        meta += [f'<meta property="{p}">{escape(v)}</meta>' for p, v in a11y + m.extra if v]
+        for prop, value in a11y + m.extra:
+            if value:
+                book.add_metadata(None, "meta", value, {"property": prop})
         cover = next((i for i in self.items if "cover-image" in i.properties.split()), None)
         if cover is not None:  # EPUB 2 readers (and Kindle) look for this
-            meta.append(f'<meta name="cover" content="{_item_id(cover.href)}"/>')
-        manifest = []
-        for item in self.items:
-            props = f" properties={quoteattr(item.properties)}" if item.properties else ""
-            manifest.append(f'<item id="{_item_id(item.href)}" href={quoteattr(item.href)} '
-                            f'media-type="{item.media_type}"{props}/>')
-        spine = [f'<itemref idref="{_item_id(href)}"/>' for href in spine_order]
-        nl = "\n    "
-        return (f'<?xml version="1.0" encoding="utf-8"?>\n'
-                f'<package xmlns="http://www.idpf.org/2007/opf" version="3.0" '
-                f'unique-identifier="uid" xml:lang="{escape(m.language)}">\n'
-                f'  <metadata xmlns:dc="http://purl.org/dc/elements/1.1/">\n    '
-                f'{nl.join(meta)}\n  </metadata>\n'
-                f'  <manifest>\n    {nl.join(manifest)}\n  </manifest>\n'
-                f'  <spine>\n    {nl.join(spine)}\n  </spine>\n</package>\n').encode("utf-8")
+            book.add_metadata(None, "meta", "", {"name": "cover", "content": _item_id(cover.href)})
 
-    def to_bytes(self) -> bytes:
-        """The finished EPUB file: mimetype (stored) first, the package document last."""
-        self._put(f"{CONTENT_DIR}/package.opf",
-                  self.package_document([i.href for i in self.items if i.spine]))
-        self._zip.close()
-        return self._buffer.getvalue()
+
+class _Writer(epub.EpubWriter):
+    """ebooklib's writer, reproducible: the zip entries carry the `mtime` option's date, not
+    the clock (ebooklib 0.20 leaves that to `zipfile`)."""
+
+    def write(self) -> None:  # ebooklib's order: mimetype, container, OPF, items
+        self.out = _DatedZipFile(self.file_name, self.options["mtime"],
+                                 self.options["compresslevel"])
+        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+        self.out.close()
+
+    def _write_opf_spine(self, root, ncx_id) -> None:
+        super()._write_opf_spine(root, ncx_id)
+        if ncx_id is None:  # no NCX: the attribute would point at nothing (EPUBCheck error)
+            del root.find("spine").attrib["toc"]
+
+    def _write_opf_file(self, root) -> None:
+        # lxml would write the declaration with single quotes; ours matches every page's
+        opf = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=False)
+        self.out.writestr(OPF_PATH, _XML_DECLARATION + opf)
+
+
+class _DatedZipFile(zipfile.ZipFile):
+    """A zip whose entries all carry one date and Unix permissions, whatever the clock and the
+    operating system, so that the same book gives the same bytes."""
+
+    def __init__(self, file, when: _dt.datetime, compresslevel: int) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
+        stamp = when.timetuple()[:6]
+        self.date_time = stamp if stamp[0] >= 1980 else (1980, 1, 1, 0, 0, 0)  # zip's epoch
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
+        if isinstance(zinfo_or_arcname, str):
+            info = zipfile.ZipInfo(zinfo_or_arcname, date_time=self.date_time)
+            info.compress_type = self.compression
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type,
+                         self.compresslevel if compresslevel is None else compresslevel)
 
 
 def _item_id(href: str) -> str:

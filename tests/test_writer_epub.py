@@ -27,8 +27,10 @@ from qtconvert.writers.epub import page_names
 XHTML = "{http://www.w3.org/1999/xhtml}"
 MATHML = "{http://www.w3.org/1998/Math/MathML}"
 OPF = "{http://www.idpf.org/2007/opf}"
+CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
 DC = "{http://purl.org/dc/elements/1.1/}"
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+UTF8_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>'
 RECIPE = CONTENT / "recipes" / "quantitative-methods.toml"
 XSS = "what-is-crosssite-scripting-xss-and-how-can-it-be-prevented"
 # TeX that escaped conversion: `$$`, `\(`, `\[`, `$x^2$`-like spans, or a TeX command in prose
@@ -43,14 +45,16 @@ class Book:
         self.path = path
         self.zip = zipfile.ZipFile(path)
         self.names = self.zip.namelist()
-        self.opf = ET.fromstring(self.zip.read("EPUB/package.opf"))
+        container = ET.fromstring(self.zip.read("META-INF/container.xml"))
+        self.opf_path = next(container.iter(f"{CONTAINER}rootfile")).get("full-path")
+        self.opf = ET.fromstring(self.zip.read(self.opf_path))
         self.manifest = {i.get("href"): i for i in self.opf.iter(f"{OPF}item")}
         ids = {i.get("id"): i.get("href") for i in self.opf.iter(f"{OPF}item")}
         self.spine = [ids[r.get("idref")] for r in self.opf.iter(f"{OPF}itemref")]
         self._docs: dict[str, ET.Element] = {}
 
     def raw(self, href: str) -> bytes:
-        return self.zip.read(f"EPUB/{href}")
+        return self.zip.read(f"{self.opf_path.rpartition('/')[0]}/{href}")
 
     def doc(self, href: str) -> ET.Element:
         if href not in self._docs:
@@ -163,8 +167,9 @@ def test_corpus_books_pass_epubcheck(corpus_reports, subject):
 
 def test_every_page_declares_utf8_and_has_no_double_hyphen_comment(content_books, recipe_book):
     for book in [*content_books.values(), recipe_book]:
-        for href in book.xhtml + ["package.opf"]:
-            assert book.raw(href).startswith(b'<?xml version="1.0" encoding="utf-8"?>'), href
+        assert book.zip.read(book.opf_path).startswith(UTF8_DECLARATION)
+        for href in book.xhtml:
+            assert book.raw(href).startswith(UTF8_DECLARATION), href
         for href in book.xhtml:
             for el in book.doc(href).iter(ET.Comment):
                 assert "--" not in (el.text or ""), (book.path.name, href)
@@ -198,6 +203,33 @@ def test_zip_layout_and_identical_rebuild(content_books, content, tmp_path):
     assert {i.date_time for i in book.zip.infolist()} == {newest.timetuple()[:6]}
     again = build(CONTENT, tmp_path, BuildOptions(formats=("epub",), subjects=("mathematics",)))
     assert again.written[0].read_bytes() == book.path.read_bytes()
+
+
+def test_the_package_is_written_by_ebooklib(content_books):
+    """The design fixes the dependencies: ebooklib writes the container, with our pages and our
+    navigation document, and `epub_package` is the one module that imports it."""
+    import ast
+
+    import qtconvert
+
+    book = content_books["medicine"]
+    generators = [m.get("content") for m in book.opf.iter(f"{OPF}meta")
+                  if m.get("name") == "generator"]
+    assert len(generators) == 1 and generators[0].startswith("Ebook-lib "), generators
+    assert book.opf_path == "EPUB/content.opf"  # ebooklib's name for it
+    navs = [h for h, i in book.manifest.items() if "nav" in (i.get("properties") or "").split()]
+    assert navs == ["nav.xhtml"] and book.nav("landmarks") is not None
+    assert book.opf.find(f"{OPF}spine").get("toc") is None  # no NCX, so no spine@toc
+    assert not [n for n in book.names if n.endswith(".ncx")]
+    package = Path(qtconvert.__file__).parent
+    importers = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(n == "ebooklib" or n.startswith("ebooklib.") for n in names):
+                importers.add(path.relative_to(package).as_posix())
+    assert importers == {"epub_package.py"}
 
 
 # -- navigation, links, index --------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Inside each book: an SVG cover, a title page, the contents (subject > questions, with
 landmarks), one XHTML page per article (question, answer, related questions), and an index of
 the articles' keywords. Pandoc converts the answers in batches while the pages of earlier
-batches are built and compressed, so the build takes little longer than pandoc alone.
+batches are built, so the build takes little longer than pandoc alone; `epub_package` hands
+the pages to ebooklib, which writes the file.
 """
 
 from __future__ import annotations
