@@ -14,6 +14,8 @@ $(STAMP): pyproject.toml
 
 samples: $(STAMP)
 	$(VENV)/bin/qtconvert build content --out out
+	$(VENV)/bin/qtconvert build content --out out --format epub,pdf --quiet \
+		--book content/recipes/quantitative-methods.toml
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
