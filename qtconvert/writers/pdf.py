@@ -141,7 +141,8 @@ class PdfWriter(Writer):
 
 def _fix_local_links(section: ET.Element, anchor: str) -> None:
     """Links inside an answer to its own ids (footnotes), renamed by html_body, follow them;
-    pandoc's line-number links in code blocks, and any dangling `#` link, are dropped."""
+    pandoc's line-number links in code blocks, and any dangling `#` link, are dropped, and so
+    are ids no link uses (each would be a named destination in the PDF)."""
     ids = {el.get("id") for el in section.iter() if el.get("id")}
     parents = {child: parent for parent in section.iter() for child in parent}
     for pre in section.iter("pre"):
@@ -165,3 +166,7 @@ def _fix_local_links(section: ET.Element, anchor: str) -> None:
             a.set("href", f"#{anchor}--{href[1:]}")
         else:
             a.attrib.pop("href")
+    used = {a.get("href", "")[1:] for a in section.iter("a")} | {anchor}
+    for el in section.iter():
+        if el.get("id") and el.get("id") not in used:
+            del el.attrib["id"]
