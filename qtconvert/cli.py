@@ -1,6 +1,7 @@
 """The `qtconvert` command line: `check` and `build` (and `formats`).
 
-Exit status: 0 success, 1 problems in the input (or a failed build), 2 a usage error.
+Exit status: 0 success, 1 errors in the input (bad articles are skipped, the others still
+built) or a failed build, 2 a usage error.
 Expected failures print `category: message` without a traceback.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from collections import Counter
 from pathlib import Path
 
@@ -145,7 +147,8 @@ def _config(args: argparse.Namespace, source: Path):
     config = load_config(args.config) if args.config else load_config(
         search_from=source if source.is_dir() else source.parent)
     if args.base_url:
-        from dataclasses import replace
+        if not args.base_url.startswith(("http://", "https://")):
+            raise UsageError(f"--base-url must be an http(s) address, got {args.base_url!r}")
         config = replace(config, base_url=args.base_url.rstrip("/"))
     return config
 
@@ -205,12 +208,13 @@ def _build(args: argparse.Namespace) -> int:
         jsonld_profile=args.jsonld_profile, include_noindex=args.include_noindex)
     progress = TerminalProgress(quiet=args.quiet)
     result = build(source, args.out, options, progress)
-    for d in result.collection.errors:
+    skipped = result.collection.errors
+    for d in skipped:
         print(f"error: {d} (skipped)", file=sys.stderr)
     if not args.quiet:
-        print(f"{len(result.collection)} articles read, {len(result.collection.errors)} "
-              f"skipped; {len(result.written)} files written to {args.out}", file=sys.stderr)
-    return 0
+        print(f"{len(result.collection)} articles built, {len(skipped)} skipped; "
+              f"{len(result.written)} files written to {args.out}", file=sys.stderr)
+    return 1 if skipped else 0  # the other articles were built, but the input has errors
 
 
 def main(argv: list[str] | None = None) -> int:

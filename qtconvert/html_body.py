@@ -9,16 +9,17 @@ tree, never with regular expressions over markup.
 from __future__ import annotations
 
 import html
+from urllib.parse import urljoin, urlsplit
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
 from . import answer_text, pandoc, tex_repair
 from .model import Article
 from .writers.base import Progress, Writer
+from .xref import pending_target
 
-__all__ = ["render_answers", "article_element", "parse_fragment", "XHTML_NS"]
+__all__ = ["render_answers", "article_element", "parse_fragment"]
 
-XHTML_NS = "http://www.w3.org/1999/xhtml"
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
@@ -59,18 +60,29 @@ def _shift_headings(root: ET.Element, top: int) -> None:
         el.tag = f"h{min(6, max(1, int(el.tag[1]) + shift))}"
 
 
-def _rewrite_links(root: ET.Element, resolve: Callable[[str], str],
-                   is_internal: Callable[[str], bool]) -> None:
+_SAFE_SCHEMES = ("http", "https", "mailto")
+
+
+def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
+    """Every link in an answer leads to a safe place: a pending cross-reference becomes the
+    writer's address; any other href is made absolute against the article's web page, and one
+    that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text."""
     for a in root.iter("a"):
-        href = a.get("href", "")
-        if href.startswith("#"):
+        href = a.get("href")
+        if href is None or href.startswith("#"):
             continue  # a place on the same page
-        new = resolve(href)
-        internal = new != href or is_internal(href)
+        if pending_target(href) is not None:
+            new = resolve(href)
+            internal = not new.startswith(("http:", "https:"))
+        else:
+            new = urljoin(page_url, href.strip())
+            internal = False
+            if urlsplit(new).scheme not in _SAFE_SCHEMES:
+                del a.attrib["href"]
+                continue
         a.set("href", new)
         a.set("class", " ".join(filter(None, [a.get("class"),
-                                              "qt-xref" if internal and not new.startswith(
-                                                  ("http:", "https:")) else "qt-external"])))
+                                              "qt-xref" if internal else "qt-external"])))
 
 
 def article_element(article: Article, fragment: str, writer: Writer, *,
@@ -98,7 +110,7 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in renamed:
             a.set("href", f"#{anchor}--{href[1:]}")
-    _rewrite_links(body, writer.link_resolver(article), lambda href: False)
+    _rewrite_links(body, writer.link_resolver(article), article.canonical_url)
     section.append(body)
     if article.related:
         nav = ET.SubElement(section, "nav", {"class": "qt-related", "aria-label": related_title})

@@ -93,17 +93,17 @@ class OutputFolder:
     def temporary_path(self, path: Path) -> Path:
         """A fresh temporary file beside `path`, for tools that write files themselves; pass it
         to `commit` when complete."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+        folder = self._folder(Path(path))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=Path(path).suffix, dir=folder)
         os.close(fd)
         return Path(tmp)
 
     def commit(self, tmp: Path, path: Path) -> Path:
         """Rename a finished temporary file (from `temporary_path`) onto `path`."""
-        path = Path(path).resolve()
-        if self.root not in path.parents or path in self._seen:
+        path = self._folder(Path(path)) / Path(path).name
+        if path in self._seen:
             Path(tmp).unlink(missing_ok=True)
-            raise BuildError(f"refusing to write {path} (outside the output folder, or twice)")
+            raise BuildError(f"{path} was already written in this build")
         self._seen.add(path)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)

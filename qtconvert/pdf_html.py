@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import __version__

@@ -115,6 +115,8 @@ _TAG_START = re.compile(r"(\\*)<(?=[A-Za-z/!?])")
 _AUTOLINK = re.compile(r"<(?:[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*|[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+"
                        r"@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)>")
+# What a viewer would take for a tag even where a link destination could start
+_HTML_LIKE = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?=[\s/>])|<[!?]")
 _DESTINATION = re.compile(r"(?:\]\(|\]:)[ \t]*\n?[ \t]*\Z")  # `](<url>)`, `[x]: <url>`
 
 
@@ -145,6 +147,7 @@ def _one(m: re.Match[str], text: str, escape: bool) -> str:
     escaped = len(slashes) % 2 == 1
     lt = m.end() - 1
     if (escaped == escape or _AUTOLINK.match(text, lt)
-            or _DESTINATION.search(text, max(0, m.start() - 8), m.start())):
+            or (_DESTINATION.search(text, max(0, m.start() - 8), m.start())
+                and not _HTML_LIKE.match(text, lt))):
         return m.group()
     return slashes + "\\<" if escape else slashes[1:] + "<"

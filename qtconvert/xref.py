@@ -17,13 +17,14 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
+from . import plain_markdown
 from .model import Article, Collection, Diagnostic, RelatedLink
+from .reader import URL_PATTERN
 
 __all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
            "QTREF_SCHEME", "pending_target", "RelatedCounts", "related_counts"]
 
 QTREF_SCHEME = "qtref:"
-_PATH = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
 _HOSTS = {"quicktakes.io", "www.quicktakes.io"}
 
 
@@ -41,7 +42,7 @@ def parse_article_url(href: str) -> str | None:
         return None
     if parts.netloc and parts.netloc.lower() not in _HOSTS:
         return None
-    m = _PATH.fullmatch(parts.path)
+    m = URL_PATTERN.fullmatch(parts.path)
     if m is None:
         return None
     return f"/learn/{m.group(1)}/questions/{m.group(2)}"
@@ -111,9 +112,8 @@ def resolve_related(collection: Collection) -> Collection:
     return collection.replace(articles=articles, diagnostics=warnings)
 
 
-# A Markdown inline link or an autolink; code spans and fences are skipped by _CODE.
+# A Markdown inline link or an autolink (outside code and math: plain_markdown.code_and_math).
 _LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+\"[^\"]*\")?\s*\))|(<)(https?://[^>\s]+)(>)")
-_CODE = re.compile(r"(?ms)^[ \t]*(```|~~~).*?^[ \t]*\1[^\n]*$|(`+)[^`].*?\2")
 
 
 @dataclass(frozen=True)
@@ -124,13 +124,11 @@ class _AnswerLinks:
         text = article.answer
         out: list[str] = []
         pos = 0
-        for code in [*_CODE.finditer(text), None]:
-            end = code.start() if code is not None else len(text)
+        for start, end in [*plain_markdown.code_and_math(text), (len(text), len(text))]:
             out.append(_LINK.sub(lambda m: self._link(m, article, resolver, warnings),
-                                 text[pos:end]))
-            if code is not None:
-                out.append(code.group())
-                pos = code.end()
+                                 text[pos:start]))
+            out.append(text[start:end])  # code and math are copied as they are
+            pos = end
         return "".join(out)
 
     def _link(self, m: re.Match[str], article: Article, resolver: Resolver,

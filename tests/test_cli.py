@@ -121,3 +121,22 @@ def test_a_symlink_cannot_lead_writes_out_of_the_output_folder(tmp_path):
     with pytest.raises(BuildError, match="outside the output folder"):
         out.write_text(out.root / "markdown" / "x.md", "x")
     assert not list(outside.iterdir())
+
+
+def test_build_skips_a_bad_article_builds_the_rest_and_exits_1(tmp_path):
+    write_article(tmp_path / "in", "good.md", url="/learn/mathematics/questions/good")
+    write_article(tmp_path / "in", "bad.md", id="seven")
+    result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-f", "markdown")
+    assert result.returncode == 1
+    assert f"{tmp_path / 'in' / 'bad.md'}: id: must be an integer" in result.stderr
+    assert "1 articles built, 1 skipped" in result.stderr
+    assert (tmp_path / "out" / "markdown" / "mathematics" / "good.md").is_file()
+
+
+def test_bad_options_fail_before_anything_is_written(tmp_path):
+    for args in (["-f", "markdown,pdf", "--pdf-variant", "bogus"],
+                 ["-f", "markdown,epub", "--stylesheet", str(tmp_path / "none.css")],
+                 ["-f", "markdown", "--base-url", "ftp://x"]):
+        result = run("build", str(CONTENT), "-o", str(tmp_path / "out"), *args)
+        assert result.returncode == 2, args
+        assert not (tmp_path / "out").exists(), args

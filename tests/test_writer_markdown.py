@@ -192,6 +192,13 @@ def test_raw_html_is_text_in_commonmark_viewers_and_round_trips(tmp_path):
     assert_round_trip(qtconvert.load(tmp_path / "in"), tmp_path / "out" / "markdown")
 
 
+def test_tags_where_a_link_destination_could_start_are_escaped():
+    for text in ["see ](<script>alert(1)</script>)", "x ]: <img src=x onerror=alert(1)>"]:
+        escaped = plain_markdown.escape_html(text)
+        assert "\\<script>" in escaped or "\\<img" in escaped
+        assert plain_markdown.unescape_html(escaped) == text
+
+
 @pytest.mark.parametrize("text", [
     "a <b> c", "`<b>` and ``x <i> y``", "$a<b$ and $$\n<c>\n$$", "<https://x.org> <me@x.org>",
     "[x](<y.md>) [z]: <w>", "\\\\<b> two backslashes", "<!-- c --> <?php ?> </p>", "x < y > z",

@@ -150,3 +150,15 @@ def test_named_corpus_articles_link_into_and_out_of_the_sample(corpus, url, expe
             assert corpus.by_url(link.target_url).subject_key == article.subject_key
         else:
             assert link.target_url is None and link.canonical_url.startswith("https://quicktakes.io/")
+
+
+def test_answer_links_are_made_safe_for_every_html_output(content, tmp_path):
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    article = content.articles[0]
+    fragment = pandoc.to_html(["[js](javascript:alert(1)) [f](file:///etc/passwd) "
+                               "[rel](/about/team) [web](https://example.org/x) [me](#top)"])[0]
+    links = {a.text: a.get("href") for a in
+             html_body.article_element(article, fragment, w).iter("a")}
+    assert links["js"] is None and links["f"] is None  # text stays, the link goes
+    assert links["rel"] == "https://quicktakes.io/about/team"
+    assert links["web"] == "https://example.org/x" and links["me"] == "#top"

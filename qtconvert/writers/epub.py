@@ -28,7 +28,7 @@ from ..errors import BuildError, UsageError
 from ..model import Article
 from ..package_data import data_dir
 from ..pandoc import PandocOptions
-from .base import Writer
+from .base import BuildOptions, Writer
 
 __all__ = ["EpubWriter", "CONFORMS_TO"]
 
@@ -57,6 +57,11 @@ class EpubWriter(Writer):
         if source.url not in self._files:
             return None
         return self._hrefs.get(target.url)
+
+    @classmethod
+    def check_options(cls, options: BuildOptions) -> None:
+        if options.stylesheet is not None and not Path(options.stylesheet).is_file():
+            raise UsageError(f"--stylesheet {options.stylesheet}: no such file")
 
     def write(self) -> list[Path]:
         from ..recipes import books_for

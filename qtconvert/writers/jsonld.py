@@ -112,9 +112,3 @@ def sitemap(articles: list[Article]) -> str:
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
             + entries + "</urlset>\n")
-
-
-# -- Answer.text: Markdown -> the HTML subset search engines accept ----------------------------
-# Google reads h1-h6, br, ol, ul, li, a, p, div, b, strong, i, em in Answer.text. Code and TeX
-# stay as source text; raw HTML in an answer is escaped, never markup. No pandoc: one process
-# per article would cost more than the whole export may take.

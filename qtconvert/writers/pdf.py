@@ -15,13 +15,13 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import ClassVar
 
-from .. import html_body, math_svg, pdf_html, weasy
-from ..books import Book, subject_books
+from .. import html_body, math_svg, pdf_html, recipes, weasy
+from ..books import Book
 from ..errors import UsageError
 from ..model import Article
 from ..package_data import data_dir
 from ..pandoc import PandocOptions
-from .base import Progress, Writer
+from .base import BuildOptions, Progress, Writer
 
 __all__ = ["PdfWriter"]
 
@@ -47,12 +47,17 @@ class PdfWriter(Writer):
             return "#" + target.anchor
         return None
 
-    def write(self) -> list[Path]:
-        variant = weasy.check_variant(self.options.pdf_variant)  # a bad value fails first
-        if self.options.paper not in PAPER_SIZES:
-            raise UsageError(f"unknown paper size {self.options.paper!r} (supported: "
+    @classmethod
+    def check_options(cls, options: BuildOptions) -> None:
+        weasy.check_variant(options.pdf_variant)
+        if options.paper not in PAPER_SIZES:
+            raise UsageError(f"unknown paper size {options.paper!r} (supported: "
                              f"{', '.join(PAPER_SIZES)})")
-        stylesheets = self._stylesheets()
+        _stylesheet(options)
+
+    def write(self) -> list[Path]:
+        variant = weasy.check_variant(self.options.pdf_variant)
+        stylesheets = [_stylesheet(self.options)]
         volumes: list[pdf_html.Volume] = []
         for book in self.books():
             parts = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
@@ -94,22 +99,7 @@ class PdfWriter(Writer):
 
     def books(self) -> list[Book]:
         """The books to print: from the recipe when one was given, else one per subject."""
-        try:
-            from .. import recipes
-        except ModuleNotFoundError as exc:
-            if exc.name != "qtconvert.recipes":
-                raise
-            if self.options.book is not None:
-                raise UsageError("recipe books (--book) are not available in this version") \
-                    from None
-            return subject_books(self.selected)
         return recipes.books_for(self.selected, self.options)
-
-    def _stylesheets(self) -> list[Path]:
-        sheet = Path(self.options.stylesheet or data_dir("styles") / "print.css")
-        if not sheet.is_file():
-            raise UsageError(f"stylesheet {sheet} not found")
-        return [sheet]
 
     def html(self, volume: pdf_html.Volume, progress: Progress | None = None) -> str:
         """The final HTML of one volume, as WeasyPrint receives it."""
@@ -170,3 +160,10 @@ def _fix_local_links(section: ET.Element, anchor: str) -> None:
     for el in section.iter():
         if el.get("id") and el.get("id") not in used:
             del el.attrib["id"]
+
+
+def _stylesheet(options: BuildOptions) -> Path:
+    sheet = Path(options.stylesheet or data_dir("styles") / "print.css")
+    if not sheet.is_file():
+        raise UsageError(f"stylesheet {sheet} not found")
+    return sheet
