@@ -46,9 +46,13 @@ def find_config(start: Path) -> Path | None:
         if candidate.is_file():
             return candidate
         pyproject = folder / "pyproject.toml"
-        if pyproject.is_file() and "tool" in _read(pyproject) and \
-                "qtconvert" in _read(pyproject)["tool"]:
-            return pyproject
+        if pyproject.is_file():
+            try:
+                data = _read(pyproject)
+            except ConfigError:
+                continue  # someone else's broken pyproject.toml is not ours to judge
+            if "qtconvert" in data.get("tool", {}):
+                return pyproject
     return None
 
 
@@ -90,6 +94,10 @@ def validate(data: dict[str, Any], file: Path) -> Config:
     if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
         raise ConfigError(f"{file}: base_url must be an http(s) address, got {base_url!r}")
     disabled = set(strings("disable_filters"))
+    listed = set(strings("filters", DEFAULT_FILTERS) + strings("extra_filters"))
+    if disabled - listed:
+        raise ConfigError(f"{file}: disable_filters: {sorted(disabled - listed)[0]!r} is not a "
+                          f"filter in use ({', '.join(sorted(listed))})")
     filters = [f for f in strings("filters", DEFAULT_FILTERS) + strings("extra_filters")
                if f not in disabled]
     base_dir = file.resolve().parent

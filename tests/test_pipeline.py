@@ -49,6 +49,7 @@ def test_pyproject_tool_section_and_disabling_a_filter(tmp_path):
     ('colour = 1', "unknown key 'colour'"),
     ('base_url = "ftp://x"', "base_url"),
     ('lua_filters = ["nope.lua"]', "nope.lua not found"),
+    ('disable_filters = ["answer-link"]', "'answer-link' is not a filter in use"),
 ])
 def test_bad_config_is_a_clear_error(tmp_path, toml, words):
     (tmp_path / "qtconvert.toml").write_text(toml)
@@ -92,3 +93,9 @@ def test_batches_split_back_even_when_an_answer_breaks_the_markers():
     assert "unclosed fence" in out[7] and "<math" in out[8]
 
 
+
+
+def test_a_broken_unrelated_pyproject_above_is_skipped(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("this is [not toml")
+    (tmp_path / "articles").mkdir()
+    assert load_config(search_from=tmp_path / "articles").filters == DEFAULT_FILTERS
