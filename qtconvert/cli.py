@@ -122,8 +122,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="a PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b")
     g.add_argument("--flow", action="store_true",
                    help="let questions flow on (default: each question starts a new page)")
-    g.add_argument("--max-articles-per-volume", type=_positive, default=800, metavar="N",
-                   help="split larger books into volumes of at most N articles (default: 800; "
+    g.add_argument("--max-articles-per-volume", type=_positive, default=600, metavar="N",
+                   help="split larger books into volumes of at most N articles (default: 600; "
                         "0: never split)")
     g = b.add_argument_group("JSON-LD")
     g.add_argument("--jsonld-profile", default="learning-resource", metavar="PROFILE",

@@ -52,7 +52,7 @@ class BuildOptions:
     paper: str = "A4"  # PDF: A4 or Letter
     pdf_variant: str | None = None  # PDF: e.g. "pdf/ua-1", "pdf/a-3b"
     page_breaks: bool = True  # PDF: each question on a new page (False: flowing)
-    max_articles_per_volume: int = 800  # PDF: split larger books into volumes
+    max_articles_per_volume: int = 600  # PDF: split larger books into volumes (memory)
     jsonld_profile: str = "learning-resource"  # JSON-LD page shape
     include_noindex: bool = False  # JSON-LD: include `no_index` articles
 
