@@ -51,6 +51,7 @@ class RelatedLink:
     canonical_url: str = ""
     target_url: str | None = None
     rule: str = ""
+    field: str = ""  #: where it was written (`related_article3`, `related[3]`), for messages
 
 
 @dataclass(frozen=True, slots=True)

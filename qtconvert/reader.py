@@ -251,7 +251,7 @@ def _related_link(entry: Any, field: str, path: str, base_url: str,
     subject = entry.get("subject")
     canonical = url if url.startswith(("http://", "https://")) else base_url + "/" + url.lstrip("/")
     return RelatedLink(ident, str(title).strip() if title else url,
-                       str(subject).strip() if subject else "", url, canonical)
+                       str(subject).strip() if subject else "", url, canonical, field=field)
 
 
 def _related_site(meta: Mapping[str, Any], path: str, base_url: str,

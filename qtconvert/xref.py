@@ -102,7 +102,7 @@ def resolve_related(collection: Collection) -> Collection:
             target, rule = resolver.resolve(parse_article_url(link.url), link.id, article)
             if target is None:
                 warnings.append(Diagnostic(
-                    article.source_path, f"related_article{n}.url",
+                    article.source_path, f"{link.field or f'related_article{n}'}.url",
                     f"{link.url} is not in the collection; linked to {link.canonical_url}",
                     "warning"))
                 links.append(replace(link, target_url=None, rule=""))

@@ -162,3 +162,14 @@ def test_answer_links_are_made_safe_for_every_html_output(content, tmp_path):
     assert links["js"] is None and links["f"] is None  # text stays, the link goes
     assert links["rel"] == "https://quicktakes.io/about/team"
     assert links["web"] == "https://example.org/x" and links["me"] == "#top"
+
+
+def test_a_missing_target_warning_names_the_field_it_was_written_in(tmp_path):
+    from conftest import write_article
+
+    from qtconvert.build import prepare
+
+    write_article(tmp_path, related_article1="not a mapping", related_article2={
+        "id": 5, "title": "Gone", "subject": "X", "url": "/learn/x/questions/gone"})
+    fields = {d.field for d in prepare(tmp_path).warnings}
+    assert fields == {"related_article1", "related_article2.url"}
