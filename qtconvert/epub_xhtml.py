@@ -97,29 +97,11 @@ def article_document(article: Article, fragment: str, writer: Writer, files: Con
                      language: str) -> tuple[bytes, bool]:
     """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
     section = article_element(article, _NOT_XML.sub("", fragment), writer, question_level=1)
-    _drop_line_anchors(section)
     _fix_links(section, article, files, writer.collection.base_url)
     has_math = finish_math(section)
     body = serialize(section)
     return document(article.question or article.title, body, language,
                     body_attrs=' epub:type="bodymatter"'), has_math
-
-
-def _drop_line_anchors(root: ET.Element) -> None:
-    """Pandoc's empty `<a href="#cb1-1" aria-hidden>` per code line: noise in an e-book."""
-    for pre in root.iter("pre"):
-        for parent in list(pre.iter()):
-            previous = None
-            for child in list(parent):
-                if child.tag == "a" and child.get("aria-hidden") == "true" and not len(child):
-                    if child.tail:
-                        if previous is None:
-                            parent.text = (parent.text or "") + child.tail
-                        else:
-                            previous.tail = (previous.tail or "") + child.tail
-                    parent.remove(child)
-                else:
-                    previous = child
 
 
 def _fix_links(root: ET.Element, article: Article, files: Container[str], base: str) -> None:
@@ -133,13 +115,7 @@ def _fix_links(root: ET.Element, article: Article, files: Container[str], base: 
         if href.startswith("#"):
             if ids is None:
                 ids = {el.get("id") for el in root.iter() if el.get("id")}
-            frag = href[1:]
-            prefixed = f"{article.anchor}--{frag}"
-            if frag in ids:
-                continue
-            if prefixed in ids:
-                a.set("href", "#" + prefixed)
-            else:
+            if href[1:] not in ids:
                 del a.attrib["href"]
             continue
         parts = urlsplit(href)

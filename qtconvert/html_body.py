@@ -50,6 +50,23 @@ def parse_fragment(fragment: str) -> ET.Element:
         return div
 
 
+def _drop_code_line_links(root: ET.Element) -> None:
+    """Pandoc's empty `<a href="#cb1-1" aria-hidden>` per code line: noise in a book or print."""
+    for pre in root.iter("pre"):
+        for parent in list(pre.iter()):
+            previous = None
+            for child in list(parent):
+                if child.tag == "a" and child.get("aria-hidden") == "true" and not len(child):
+                    if child.tail:  # keep the text that followed the anchor
+                        if previous is None:
+                            parent.text = (parent.text or "") + child.tail
+                        else:
+                            previous.tail = (previous.tail or "") + child.tail
+                    parent.remove(child)
+                else:
+                    previous = child
+
+
 def _shift_headings(root: ET.Element, top: int) -> None:
     """Answer headings go below the question: the highest becomes `h<top>`."""
     found = [el for el in root.iter() if el.tag in _HEADINGS]
@@ -99,6 +116,7 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
     body = parse_fragment(fragment)
     body.set("class", "qt-answer")
     _shift_headings(body, question_level + 1)
+    _drop_code_line_links(body)
     anchor = article.anchor
     renamed: set[str] = set()
     for el in body.iter():  # ids pandoc gave (headings, footnotes): unique across a book

@@ -130,31 +130,16 @@ class PdfWriter(Writer):
 
 
 def _fix_local_links(section: ET.Element, anchor: str) -> None:
-    """Links inside an answer to its own ids (footnotes), renamed by html_body, follow them;
-    pandoc's line-number links in code blocks, and any dangling `#` link, are dropped, and so
-    are ids no link uses (each would be a named destination in the PDF)."""
-    ids = {el.get("id") for el in section.iter() if el.get("id")}
-    parents = {child: parent for parent in section.iter() for child in parent}
+    """A dangling `#` link is dropped (html_body has already pointed in-answer links at the
+    renamed ids and removed code-line links), and so are ids no link uses (each would be a
+    named destination in the PDF)."""
     for pre in section.iter("pre"):
-        for el in list(pre.iter()):
+        for el in pre.iter():
             el.attrib.pop("id", None)
-            if el.tag == "a" and el.get("aria-hidden") == "true":
-                parent = parents[el]
-                index = list(parent).index(el)
-                if el.tail:  # keep the text that followed the anchor
-                    prev = parent[index - 1] if index else None
-                    if prev is not None:
-                        prev.tail = (prev.tail or "") + el.tail
-                    else:
-                        parent.text = (parent.text or "") + el.tail
-                parent.remove(el)
+    ids = {el.get("id") for el in section.iter() if el.get("id")}
     for a in section.iter("a"):
         href = a.get("href", "")
-        if not href.startswith("#") or href[1:] in ids or "qt-xref" in a.get("class", ""):
-            continue
-        if f"{anchor}--{href[1:]}" in ids:
-            a.set("href", f"#{anchor}--{href[1:]}")
-        else:
+        if href.startswith("#") and href[1:] not in ids and "qt-xref" not in a.get("class", ""):
             a.attrib.pop("href")
     used = {a.get("href", "")[1:] for a in section.iter("a")} | {anchor}
     for el in section.iter():
