@@ -80,9 +80,6 @@ class EpubPackage:
         if item.spine:
             self.book.spine.append(resource)
 
-    def has(self, href: str) -> bool:
-        return href in self._hrefs
-
     def to_bytes(self) -> bytes:
         """The finished EPUB file: `mimetype` (stored) first, then the container, the package
         document and the resources in the order added, every entry dated `modified`."""

@@ -99,7 +99,8 @@ class MathRenderer:
         todo = list(dict.fromkeys(f for f in formulas if f not in self.cache))
         if self.jobs > 1 and len(todo) >= _PARALLEL_FROM:
             chunks = [todo[i::self.jobs * 4] for i in range(self.jobs * 4)]
-            # forkserver: the writer may be running WeasyPrint in another thread meanwhile
+            # forkserver: the writer has threads running (pandoc batches), and forking a threaded
+            # process is unsafe
             with ProcessPoolExecutor(self.jobs, mp_context=get_context("forkserver")) as pool:
                 for chunk, images in zip(chunks, pool.map(_render_many, chunks)):
                     self.cache.update(zip(chunk, images))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import os
+import html
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -116,7 +117,7 @@ class EpubWriter(Writer):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
                     f'<section epub:type="part" role="doc-part" class="qt-part">'
-                    f'<p class="qt-series">Part {n}</p><h1>{_esc(name)}</h1>'
+                    f'<p class="qt-series">Part {n}</p><h1>{html.escape(name, quote=False)}</h1>'
                     f'<p class="qt-count">{len(articles):,} questions</p></section>'), lang))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
@@ -212,7 +213,3 @@ def book_identifier(book: Book) -> str:
     """`urn:uuid:` from the book key and its article urls: the same input, the same id."""
     name = "qtconvert-epub:" + book.key + "\n" + "\n".join(a.url for a in book.articles)
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
