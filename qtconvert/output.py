@@ -4,21 +4,26 @@ Every path is built from components made safe (`safe_name`), and checked to stay
 folder, so no front matter value (`../../x`, an absolute path, a NUL) can write elsewhere.
 Every file is written to a temporary file beside it and renamed into place, so a build that is
 killed leaves the previous output whole. Writing the same path twice in one build is refused.
+
+`write_all` hands long runs of small files to a helper process (`file_sink`), which creates them
+on another core while the writer renders the next ones.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import BuildError
+from .file_sink import FileSink, SinkError, store_file
 
 __all__ = ["OutputFolder", "safe_name"]
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
+IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
 
 
 def safe_name(value: str, fallback: str = "untitled") -> str:
@@ -35,7 +40,6 @@ class OutputFolder:
         self.written: list[Path] = []
         self._seen: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
-        self._count = itertools.count()
 
     def path(self, *components: str) -> Path:
         """`root/c1/c2/...`, each component made safe; raises if it would leave the root."""
@@ -62,7 +66,55 @@ class OutputFolder:
         return folder
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Write `data` to `path` (from `self.path`) atomically; each path once per build.
+        """Write `data` to `path` (from `self.path`) atomically; each path once per build."""
+        path = self._claim(path)
+        self._store(path, data)
+        self.written.append(path)
+        return path
+
+    def write_all(self, files: Iterable[tuple[Path, str | bytes]]) -> list[Path]:
+        """Write each `(path, text or bytes)` as `write_bytes` does; for many files, faster.
+
+        `files` is consumed here, lazily (it may render each file and report progress). Past
+        `IN_PROCESS_FILES`, the files go to a helper process that creates them while the next
+        are rendered. Returns when every file is in place; raises on the first that fails.
+        """
+        written: list[Path] = []
+        sent: list[Path] = []  # to the helper, not known to be in place yet
+        sink: FileSink | None = None
+        try:
+            for path, data in files:
+                path = self._claim(path)
+                data = data.encode("utf-8") if isinstance(data, str) else data
+                if len(written) == IN_PROCESS_FILES:
+                    sink = self._sink()
+                if sink is None:
+                    self._store(path, data)
+                    self.written.append(path)
+                else:
+                    sink.put(path, data)
+                    sent.append(path)
+                written.append(path)
+            if sink is not None:
+                sink.close()
+        except SinkError as error:
+            raise BuildError(f"could not write {error}") from None
+        except BaseException:
+            if sink is not None:
+                sink.abort()
+            raise
+        self.written += sent
+        return written
+
+    def _sink(self) -> FileSink | None:
+        """A running helper process, or None (and files written here) if none can start."""
+        try:
+            return FileSink()
+        except OSError:
+            return None
+
+    def _claim(self, path: Path) -> Path:
+        """The checked destination of a write to `path`; refuses a path twice in one build.
 
         `os.replace` never follows a symbolic link at the destination, so checking the folder
         is enough to keep every write inside the output folder.
@@ -75,17 +127,10 @@ class OutputFolder:
             raise BuildError(f"{path} was already written in this build (two articles or books "
                              "map to the same output file)")
         self._seen.add(path)
-        tmp = path.parent / f".tmp-{os.getpid()}-{next(self._count)}{path.suffix}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        self.written.append(path)
         return path
+
+    def _store(self, path: Path, data: bytes) -> None:
+        store_file(path, data)
 
     def write_text(self, path: Path, text: str) -> Path:
         return self.write_bytes(path, text.encode("utf-8"))

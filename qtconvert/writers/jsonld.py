@@ -10,6 +10,7 @@ text can break out of), `OUT/jsonld/all.ndjson` (one compact graph per line) and
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -68,32 +69,31 @@ class JsonLdWriter(Writer):
 
     def write(self) -> list[Path]:
         articles = self.exported()
-        written: list[Path] = []
         lines: list[str] = []
-        shared = {id(node): _dumps(node) for node in self.site.nodes}  # the same in every graph
-        head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
-        folders = {key: self.out.path("jsonld", key) for key in self.selected.subjects}
         self.progress.start(f"Writing JSON-LD ({self.profile})", len(articles))
-        for article in articles:
-            nodes = [shared.get(id(node)) or _dumps(node) for node in self.graph(article)["@graph"]]
-            lines.append(head + ",".join(nodes) + "]}")
-            stem = folders[article.subject_key] / safe_name(article.slug)  # checked folder
-            # one node per line: readable, and as fast as the compact form
-            written.append(self.out.write_text(stem.with_suffix(".jsonld"),
-                                               head + "\n" + ",\n".join(nodes) + "\n]}\n"))
-            written.append(self.out.write_text(stem.with_suffix(".html"),
-                                               script_element(lines[-1])))
-            self.progress.advance()
+        written = self.out.write_all(self._files(articles, lines))
         self.progress.done()
-        written.append(self.out.write_text(self.out.path("jsonld", "all.ndjson"),
-                                           "".join(line + "\n" for line in lines)))
-        written.append(self.out.write_text(self.out.path("jsonld", "sitemap.xml"),
-                                           sitemap(articles)))
+        written += self.out.write_all([
+            (self.out.path("jsonld", "all.ndjson"), "".join(line + "\n" for line in lines)),
+            (self.out.path("jsonld", "sitemap.xml"), sitemap(articles))])
         if len(articles) > SITEMAP_LIMIT:
             self.progress.note(f"sitemap.xml lists {len(articles)} addresses, more than the "
                                f"{SITEMAP_LIMIT} search engines read from one file")
         return written
 
+    def _files(self, articles: list[Article], lines: list[str]) -> Iterator[tuple[Path, str]]:
+        """The `.jsonld` and `.html` files of each article; its compact graph goes to `lines`."""
+        shared = {id(node): _dumps(node) for node in self.site.nodes}  # the same in every graph
+        head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
+        folders = {key: self.out.path("jsonld", key) for key in self.selected.subjects}
+        for article in articles:
+            nodes = [shared.get(id(node)) or _dumps(node) for node in self.graph(article)["@graph"]]
+            lines.append(head + ",".join(nodes) + "]}")
+            stem = folders[article.subject_key] / safe_name(article.slug)  # checked folder
+            # one node per line: readable, and as fast as the compact form
+            yield stem.with_suffix(".jsonld"), head + "\n" + ",\n".join(nodes) + "\n]}\n"
+            yield stem.with_suffix(".html"), script_element(lines[-1])
+            self.progress.advance()
 
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -63,13 +64,15 @@ class MarkdownWriter(Writer):
         return f"../{path.parent.name}/{path.name}#{target.anchor}"
 
     def write(self) -> list[Path]:
-        written: list[Path] = []
         self.progress.start("Writing Markdown", len(self.selected))
-        for article in self.selected:
-            written.append(self.out.write_text(self.path_of(article), self.render(article)))
-            self.progress.advance()
+        written = self.out.write_all(self._files())
         self.progress.done()
         return written
+
+    def _files(self) -> Iterator[tuple[Path, str]]:
+        for article in self.selected:
+            yield self.path_of(article), self.render(article)
+            self.progress.advance()
 
     def render(self, article: Article) -> str:
         """The whole file: front matter, answer, related questions."""

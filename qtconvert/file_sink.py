@@ -1,0 +1,155 @@
+"""Create many files from a helper process, so that the kernel's work overlaps ours.
+
+Creating a small file on a journalling file system costs the kernel about as long as rendering
+it costs Python. A thread cannot overlap the two (it waits for the GIL after every system call),
+so `FileSink` starts this module as a separate Python process and streams it the files through a
+pipe: the caller renders the next file on one core while the helper creates the last on another.
+
+The stream is a sequence of records: a header (`<IQ`: the path's length in bytes, the data's
+length), the path (`os.fsencode`), the data. The helper stores each file with `store_file`, the
+same function `OutputFolder` uses in-process, and exits 0 at the end of the stream. On the first
+error it prints one line, `PATH: reason`, to standard error and exits 1.
+
+This file imports nothing from qtconvert: the helper runs it by path with `python -I`, so no
+package, working folder or environment variable decides what code creates the files.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import struct
+import subprocess
+import sys
+
+__all__ = ["FileSink", "SinkError", "store_file"]
+
+_HEADER = struct.Struct("<IQ")
+_FLUSH_AT = 1 << 20  # bytes buffered before they go down the pipe
+# Both ends move a megabyte at a time: each wake-up of the other process is costly on a
+# virtual machine, and a 64 KiB pipe would need sixteen of them per megabyte.
+_PIPE_SIZE = 1 << 20
+_count = itertools.count()
+
+
+class SinkError(Exception):
+    """The helper process could not create a file (the message names it), or died."""
+
+
+def store_file(path: str | os.PathLike[str], data: bytes) -> None:
+    """Put `data` at `path` atomically: a fresh temporary file beside it, then a rename.
+
+    `os.replace` never follows a symbolic link at the destination; the caller checks the folder.
+    """
+    path = os.fspath(path)
+    folder, _, name = path.rpartition(os.sep)
+    suffix = name[name.rfind("."):] if "." in name else ""
+    tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{next(_count)}{suffix}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class FileSink:
+    """A helper process that creates the files it is given, in order, while the caller goes on.
+
+    `put` returns at once (unless the helper is far behind); `close` returns when every file is
+    in place, or raises `SinkError` naming the first file that could not be created.
+    """
+
+    def __init__(self) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-I", os.path.abspath(__file__)],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._buffer = bytearray()
+        self._broken = False
+        _widen(self._process.stdin)
+
+    def put(self, path: str | os.PathLike[str], data: bytes) -> None:
+        """Queue one file; raises `SinkError` if the helper has already stopped on an error."""
+        name = os.fsencode(path)
+        self._buffer += _HEADER.pack(len(name), len(data))
+        self._buffer += name
+        self._buffer += data
+        if len(self._buffer) >= _FLUSH_AT:
+            self._send()
+            if self._broken:
+                self._finish()
+
+    def close(self) -> None:
+        """Wait until every queued file is in place."""
+        self._send()
+        self._finish()
+
+    def abort(self) -> None:
+        """Create the files queued so far, then stop, raising nothing (for a caller that failed
+        part way: its own error is the one to report)."""
+        self._send()
+        self._finish(raise_error=False)
+
+    def _send(self) -> None:
+        if self._broken or not self._buffer:
+            return
+        try:
+            self._process.stdin.write(self._buffer)
+        except BrokenPipeError:  # the helper stopped on an error; `_finish` reports it
+            self._broken = True
+        self._buffer.clear()
+
+    def _finish(self, raise_error: bool = True) -> None:
+        try:
+            self._process.stdin.close()
+        except BrokenPipeError:
+            pass
+        errors = self._process.stderr.read().decode("utf-8", "replace").strip()
+        self._process.stderr.close()
+        code = self._process.wait()
+        if code and raise_error:
+            raise SinkError(errors.splitlines()[-1] if errors else
+                            f"the file-writing helper process exited with status {code}")
+
+
+def _serve(stream) -> int:
+    """The helper: create every file in `stream`; 0 when all are in place, 1 on an error."""
+    while header := stream.read(_HEADER.size):
+        path = b""
+        try:
+            if len(header) < _HEADER.size:
+                raise EOFError("truncated record")
+            path_length, data_length = _HEADER.unpack(header)
+            path = stream.read(path_length)
+            data = stream.read(data_length)
+            if len(path) < path_length or len(data) < data_length:
+                raise EOFError("truncated record")
+            store_file(os.fsdecode(path), data)
+        except (OSError, EOFError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            print(f"{os.fsdecode(path) or '(stream)'}: {reason}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _widen(pipe) -> None:
+    """Make `pipe` hold `_PIPE_SIZE` bytes where the system allows it (Linux); else leave it."""
+    try:
+        import fcntl
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
+    except (ImportError, AttributeError, OSError):
+        pass
+
+
+if __name__ == "__main__":
+    with open(sys.stdin.fileno(), "rb", buffering=_PIPE_SIZE, closefd=False) as stdin:
+        sys.exit(_serve(stdin))

@@ -1,0 +1,102 @@
+"""The output folder: paths that stay inside it, writes that are atomic and happen once, and
+`write_all`, which hands long runs of files to a helper process (`file_sink`)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from qtconvert import output
+from qtconvert.errors import BuildError
+from qtconvert.output import OutputFolder
+
+
+@pytest.mark.parametrize("value", ["../../x", "/etc/passwd", "a\x00b"])
+def test_output_paths_cannot_leave_the_output_folder(tmp_path, value):
+    out = OutputFolder(tmp_path / "out")
+    path = out.path(value, value + ".md")
+    assert (tmp_path / "out") in path.parents
+    out.write_text(path, "x")
+    assert path.read_text() == "x"
+
+
+def test_outputs_are_written_once_and_atomically(tmp_path):
+    out = OutputFolder(tmp_path)
+    path = out.path("a", "b.txt")
+    out.write_text(path, "one")
+    with pytest.raises(BuildError, match="already written"):
+        out.write_text(path, "two")
+    assert path.read_text() == "one"
+    assert not [p for p in tmp_path.rglob(".tmp-*")]  # no temporary file left behind
+
+
+def test_a_symlink_cannot_lead_writes_out_of_the_output_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "markdown").symlink_to(outside)
+    out = OutputFolder(tmp_path / "out")
+    with pytest.raises(BuildError, match="outside the output folder"):
+        out.write_text(out.root / "markdown" / "x.md", "x")
+    with pytest.raises(BuildError, match="outside the output folder"):
+        out.write_all([(out.root / "markdown" / "y.md", "y")])
+    assert not list(outside.iterdir())
+
+
+def _files(out: OutputFolder, count: int):
+    """`count` files in three folders, text and bytes, one of them empty and one non-ASCII."""
+    for n in range(count):
+        data = f"file {n} ünïcode\n" * (n % 5) if n % 2 else bytes([n % 256]) * n
+        yield out.path(f"f{n % 3}", f"{n}.txt"), data
+
+
+def test_write_all_puts_every_file_in_place_through_the_helper(tmp_path):
+    count = output.IN_PROCESS_FILES + 300  # past the threshold: most go to the helper
+    out = OutputFolder(tmp_path)
+    written = out.write_all(_files(out, count))
+    expected = dict(_files(OutputFolder(tmp_path), count))
+    assert written == list(expected) and out.written == written
+    for path, data in expected.items():
+        assert path.read_bytes() == (data.encode() if isinstance(data, str) else data)
+    assert sum(1 for p in tmp_path.rglob("*") if p.is_file()) == count
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_write_all_names_the_file_the_helper_could_not_create(tmp_path):
+    out = OutputFolder(tmp_path)
+    n = output.IN_PROCESS_FILES + 10
+    blocked = out.path(f"f{n % 3}", f"{n}.txt")
+    blocked.mkdir(parents=True)  # a folder where a file should go: the rename must fail
+    with pytest.raises(BuildError, match=f"could not write {blocked}: Is a directory"):
+        out.write_all(_files(out, output.IN_PROCESS_FILES + 100))
+    assert not list(tmp_path.rglob(".tmp-*"))
+    assert blocked not in out.written
+
+
+def test_write_all_refuses_a_path_twice_and_stops_the_helper(tmp_path):
+    out = OutputFolder(tmp_path)
+    files = list(_files(out, output.IN_PROCESS_FILES + 50))
+    with pytest.raises(BuildError, match="already written"):
+        out.write_all([*files, files[-1]])
+    assert files[-1][0].exists()  # sent before the failure, so written: the order is kept
+
+
+def test_write_all_passes_on_a_failure_of_the_files_it_is_given(tmp_path):
+    out = OutputFolder(tmp_path)
+
+    def failing():
+        yield from _files(out, output.IN_PROCESS_FILES + 20)
+        raise ValueError("the renderer failed")
+
+    with pytest.raises(ValueError, match="the renderer failed"):
+        out.write_all(failing())
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_write_all_writes_in_process_when_no_helper_can_start(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "no-such-python"))
+    out = OutputFolder(tmp_path / "out")
+    written = out.write_all(_files(out, output.IN_PROCESS_FILES + 5))
+    assert len(written) == output.IN_PROCESS_FILES + 5
+    assert all(path.is_file() for path in written)
