@@ -101,8 +101,9 @@ def _parser() -> argparse.ArgumentParser:
     common(b)
     b.add_argument("-o", "--out", type=Path, default=Path("out"), metavar="OUT",
                    help="output folder (default: out)")
-    b.add_argument("-f", "--format", type=_formats, default=ALL_FORMATS, metavar="LIST",
-                   help=f"comma-separated formats (default: all: {','.join(ALL_FORMATS)})")
+    b.add_argument("-f", "--format", type=_formats, action="append", default=[],
+                   metavar="LIST", help="comma-separated formats; repeat for more (default: "
+                                        f"all: {','.join(ALL_FORMATS)})")
     b.add_argument("-s", "--subject", action="append", default=[], metavar="KEY",
                    help="only this subject key (e.g. mathematics); repeat for more "
                         "(default: all)")
@@ -200,8 +201,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _build(args: argparse.Namespace) -> int:
     source = _source(args)
+    formats = tuple(dict.fromkeys(name for group in args.format for name in group))
     options = BuildOptions(
-        formats=args.format, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
+        formats=formats or ALL_FORMATS, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
         config=_config(args, source), book=args.book, stylesheet=args.stylesheet,
         paper=args.paper, pdf_variant=args.pdf_variant, page_breaks=not args.flow,
         max_articles_per_volume=args.max_articles_per_volume,

@@ -101,3 +101,11 @@ def test_bad_options_fail_before_anything_is_written(tmp_path):
         result = run("build", str(CONTENT), "-o", str(tmp_path / "out"), *args)
         assert result.returncode == 2, args
         assert not (tmp_path / "out").exists(), args
+
+
+def test_format_can_be_repeated_and_listed(tmp_path):
+    write_article(tmp_path / "in", "good.md", url="/learn/mathematics/questions/good")
+    result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q",
+                 "-f", "markdown", "--format", "jsonld,markdown")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["jsonld", "markdown"]

@@ -4,7 +4,7 @@ Usage: python tests/benchmarks/bench_export.py [CORPUS]   (default ../shared/cor
 
 The figure that matters is the ratio of the export (both writers, on the read and filtered
 collection) to the load (target: at most 2x), measured in the same run because these machines
-are noisy; each side takes the best of three interleaved runs, each export into a fresh folder. The same
+are noisy; each side takes the best of five interleaved runs, each export into a fresh folder. The same
 export without creating files (rendering only) shows how much the file creation, which varies
 most from machine to machine and overlaps the rendering on a second core, adds to it.
 """
@@ -25,7 +25,7 @@ from qtconvert.writers.base import BuildOptions
 from qtconvert.writers.jsonld import JsonLdWriter
 from qtconvert.writers.markdown import MarkdownWriter
 
-RUNS = 3
+RUNS = 5
 
 
 class RenderOnly(OutputFolder):
