@@ -4,9 +4,9 @@ Usage: python tests/benchmarks/bench_export.py [CORPUS]   (default ../shared/cor
 
 The figure that matters is the ratio of the export (both writers, on the read and filtered
 collection) to the load (target: at most 2x), measured in the same run because these machines
-are noisy; each side takes the best of five interleaved runs, each export into a fresh folder. The same
-export without creating files (rendering only) shows how much the file creation, which varies
-most from machine to machine and overlaps the rendering on a second core, adds to it.
+are noisy; each side takes the best of five interleaved runs, each export into a fresh folder.
+The same export without creating files (rendering only) shows how much the file creation, which
+varies most from machine to machine and overlaps the rendering on a second core, adds to it.
 """
 
 from __future__ import annotations
