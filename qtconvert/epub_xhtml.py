@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection as Container
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlsplit
 
 from .epub_math import finish_math
 from .html_body import article_element
@@ -24,7 +24,7 @@ __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 STYLESHEET = "style.css"
 # characters XML 1.0 forbids; a stray one would make the whole book unreadable
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_SAFE_URL = "/:?#[]@!$&'()*+,;=%~-._"
+_WEB_SCHEMES = ("http", "https", "mailto")
 
 
 def serialize(element: ET.Element) -> str:
@@ -97,17 +97,17 @@ def article_document(article: Article, fragment: str, writer: Writer, files: Con
                      language: str) -> tuple[bytes, bool]:
     """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
     section = article_element(article, _NOT_XML.sub("", fragment), writer, question_level=1)
-    _fix_links(section, article, files, writer.collection.base_url)
+    _fix_links(section, files)
     has_math = finish_math(section)
     body = serialize(section)
     return document(article.question or article.title, body, language,
                     body_attrs=' epub:type="bodymatter"'), has_math
 
 
-def _fix_links(root: ET.Element, article: Article, files: Container[str], base: str) -> None:
-    """Every href leads somewhere: an id on this page, a document of the book, or the web."""
+def _fix_links(root: ET.Element, files: Container[str]) -> None:
+    """Every href leads somewhere: an id on this page, a document of the book, or the web
+    (`html_body` has already made answer links absolute, safe and valid URIs)."""
     ids: set[str] | None = None
-    page = base + article.url
     for a in root.iter("a"):
         href = a.get("href")
         if href is None:
@@ -119,13 +119,6 @@ def _fix_links(root: ET.Element, article: Article, files: Container[str], base: 
                 del a.attrib["href"]
             continue
         parts = urlsplit(href)
-        if parts.scheme in ("http", "https", "mailto", "ftp"):
-            if not re.fullmatch(r"[\x21-\x7e]*", href):
-                a.set("href", quote(href, safe=_SAFE_URL))
-            continue
-        if not parts.scheme and not parts.netloc and parts.path in files:
-            continue
-        if parts.scheme:  # javascript:, file:, data: ... are not followed in a book
+        if parts.scheme not in _WEB_SCHEMES and (parts.scheme or parts.netloc
+                                                 or parts.path not in files):
             del a.attrib["href"]
-        else:
-            a.set("href", quote(urljoin(page, href), safe=_SAFE_URL))

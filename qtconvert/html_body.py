@@ -9,9 +9,10 @@ tree, never with regular expressions over markup.
 from __future__ import annotations
 
 import html
-from urllib.parse import urljoin, urlsplit
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from urllib.parse import quote, urljoin, urlsplit
 
 from . import answer_text, pandoc, tex_repair
 from .model import Article
@@ -78,12 +79,15 @@ def _shift_headings(root: ET.Element, top: int) -> None:
 
 
 _SAFE_SCHEMES = ("http", "https", "mailto")
+_URI = re.compile(r"[\x21-\x7e]*")  # printable ASCII: already a valid URI as far as bytes go
+_URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
 
 
 def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
     """Every link in an answer leads to a safe place: a pending cross-reference becomes the
     writer's address; any other href is made absolute against the article's web page, and one
-    that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text."""
+    that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text.
+    Spaces and non-ASCII characters are percent-encoded (XHTML, and so EPUB, needs a URI)."""
     for a in root.iter("a"):
         href = a.get("href")
         if href is None or href.startswith("#"):
@@ -97,6 +101,8 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
             if urlsplit(new).scheme not in _SAFE_SCHEMES:
                 del a.attrib["href"]
                 continue
+            if not _URI.fullmatch(new):
+                new = quote(new, safe=_URI_SAFE)
         a.set("href", new)
         a.set("class", " ".join(filter(None, [a.get("class"),
                                               "qt-xref" if internal else "qt-external"])))

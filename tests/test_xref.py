@@ -173,3 +173,13 @@ def test_a_missing_target_warning_names_the_field_it_was_written_in(tmp_path):
         "id": 5, "title": "Gone", "subject": "X", "url": "/learn/x/questions/gone"})
     fields = {d.field for d in prepare(tmp_path).warnings}
     assert fields == {"related_article1", "related_article2.url"}
+
+
+def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_path):
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    fragment = pandoc.to_html(["[a](<https://de.wikipedia.org/wiki/Straße mit Ü>) "
+                               "[b](/learn/x/questions/café)"])[0]
+    links = {a.text: a.get("href") for a in
+             html_body.article_element(content.articles[0], fragment, w).iter("a")}
+    assert links["a"] == "https://de.wikipedia.org/wiki/Stra%C3%9Fe%20mit%20%C3%9C"
+    assert links["b"] == "https://quicktakes.io/learn/x/questions/caf%C3%A9"
