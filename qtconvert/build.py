@@ -13,6 +13,7 @@ from .model import Collection
 from .output import OutputFolder
 from .pipeline import run_filters
 from .reader import load
+from .recipes import books_for
 from .writers import BuildOptions, Progress, get_writer
 
 __all__ = ["BuildResult", "build", "prepare", "ALL_FORMATS"]
@@ -50,6 +51,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
     for cls in writer_classes:
         cls.check_options(options)
+    if options.book is not None and not any(cls.makes_books for cls in writer_classes):
+        raise UsageError(f"--book {options.book}: a recipe is for the book formats (epub, pdf), "
+                         f"not for {', '.join(formats)}")
     if options.config is None:
         options = replace(options, config=_config_for(source))
     collection = prepare(source, options.config)
@@ -62,6 +66,8 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     if unknown:
         raise UsageError(f"no articles under subject {sorted(unknown)[0]!r} (subjects: "
                          f"{', '.join(collection.subjects)})")
+    if options.book is not None:
+        books_for(selected, options)  # a bad recipe fails here, before anything is written
     folder = OutputFolder(out)
     progress = progress or Progress()
     for cls in writer_classes:

@@ -21,7 +21,7 @@ from .errors import QtConvertError, UsageError
 from .model import Collection
 from .package_data import data_dir
 from .progress import TerminalProgress
-from .writers import BuildOptions, available
+from .writers import BuildOptions, available, get_writer
 from .xref import related_counts
 
 __all__ = ["main", "default_source"]
@@ -228,7 +228,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "formats":
             for name, target in available().items():
-                print(f"{name:10} {target}")
+                try:
+                    description = get_writer(name).description or target
+                except (UsageError, ImportError) as exc:
+                    description = f"{target} (cannot be loaded: {exc})"
+                print(f"{name:10} {description}")
             return 0
         return _check(args) if args.command == "check" else _build(args)
     except UsageError as exc:

@@ -20,10 +20,14 @@ from pathlib import Path
 from .errors import BuildError
 from .file_sink import FileSink, SinkError, store_file
 
-__all__ = ["OutputFolder", "safe_name"]
+__all__ = ["OUTPUT_MARKER", "OutputFolder", "safe_name"]
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
 IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
+# A file at the top of every output folder; `load` skips a folder holding one, so an output
+# folder inside the source folder (`qtconvert build .` writes to ./out) is never read as input.
+OUTPUT_MARKER = ".qtconvert-output"
+_MARKER_TEXT = b"qtconvert build writes this folder; qtconvert does not read articles from it.\n"
 
 
 def safe_name(value: str, fallback: str = "untitled") -> str:
@@ -62,6 +66,8 @@ class OutputFolder:
                 raise BuildError(f"refusing to write {path}: outside the output folder "
                                  f"{self.root}")
             folder.mkdir(parents=True, exist_ok=True)
+            if not self._folders and not (self.root / OUTPUT_MARKER).exists():
+                store_file(self.root / OUTPUT_MARKER, _MARKER_TEXT)
             self._folders[path.parent] = folder
         return folder
 

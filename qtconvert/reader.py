@@ -20,6 +20,7 @@ import yaml
 
 from . import answer_text, plain_markdown
 from .model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink
+from .output import OUTPUT_MARKER
 
 __all__ = ["load", "read_article", "parse_article"]
 
@@ -46,8 +47,7 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL) -> C
     if root.is_file():
         files = [root]
     elif root.is_dir():
-        files = sorted((p for p in root.rglob("*.md")
-                        if p.is_file() and not p.name.lower().startswith("readme")), key=str)
+        files = sorted(_article_files(root), key=str)
     else:
         return Collection((), (Diagnostic(str(root), "(path)", "no such file or folder"),),
                           base_url)
@@ -67,6 +67,20 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL) -> C
         seen[article.url] = str(file)
         articles.append(article)
     return Collection(tuple(articles), tuple(diagnostics), base_url)
+
+
+def _article_files(root: Path) -> Iterable[Path]:
+    """Every `*.md` under `root` but `README*.md`, and nothing in a folder qtconvert builds into
+    (one holding `OUTPUT_MARKER`), so that `build .` twice does not read its own output."""
+    for folder, dirs, names in os.walk(root):
+        if folder != str(root) and OUTPUT_MARKER in names:
+            dirs.clear()
+            continue
+        for name in names:
+            if name.endswith(".md") and not name.lower().startswith("readme"):
+                path = Path(folder, name)
+                if path.is_file():
+                    yield path
 
 
 def read_article(file: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL

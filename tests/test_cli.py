@@ -108,4 +108,29 @@ def test_format_can_be_repeated_and_listed(tmp_path):
     result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q",
                  "-f", "markdown", "--format", "jsonld,markdown")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["jsonld", "markdown"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        ".qtconvert-output", "jsonld", "markdown"]
+
+
+def test_an_output_folder_inside_the_source_is_not_read_back(tmp_path):
+    write_article(tmp_path, "good.md", url="/learn/mathematics/questions/good")
+    for _ in range(2):  # the second build must not read out/markdown/.../good.md as input
+        result = run("build", "-q", "-f", "markdown", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "out" / ".qtconvert-output").is_file()
+    result = run("check", "--json", str(tmp_path))
+    assert json.loads(result.stdout)["articles"] == 1
+
+
+def test_a_recipe_is_checked_before_anything_is_written(tmp_path):
+    recipe = tmp_path / "bad.toml"
+    recipe.write_text('title = "Bad"\nsubjects = ["no-such-subject"]\n')
+    out = tmp_path / "out"
+    result = run("build", str(CONTENT), "-o", str(out), "-f", "markdown,epub",
+                 "--book", str(recipe))
+    assert result.returncode == 1
+    assert f"{recipe}: subjects: no articles under 'no-such-subject'" in result.stderr
+    assert not out.exists()
+    result = run("build", str(CONTENT), "-o", str(out), "-f", "markdown", "--book", str(recipe))
+    assert result.returncode == 2 and "a recipe is for the book formats" in result.stderr
+    assert not out.exists()

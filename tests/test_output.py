@@ -59,7 +59,8 @@ def test_write_all_puts_every_file_in_place_through_the_helper(tmp_path):
     assert written == list(expected) and out.written == written
     for path, data in expected.items():
         assert path.read_bytes() == (data.encode() if isinstance(data, str) else data)
-    assert sum(1 for p in tmp_path.rglob("*") if p.is_file()) == count
+    assert sum(1 for p in tmp_path.rglob("*") if p.is_file()) == count + 1  # + the marker
+    assert (tmp_path / output.OUTPUT_MARKER).is_file()
     assert not list(tmp_path.rglob(".tmp-*"))
 
 

@@ -62,7 +62,8 @@ class Writer:
 
     name: ClassVar[str] = ""  #: the `--format` name
     suffix: ClassVar[str] = ""  #: the file suffix of the main output (".epub")
-    description: ClassVar[str] = ""  #: one line for `--help`
+    description: ClassVar[str] = ""  #: one line for `qtconvert formats`
+    makes_books: ClassVar[bool] = False  #: writes books, so `options.book` (a recipe) applies
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,
                  options: BuildOptions, progress: Progress | None = None) -> None:

@@ -47,6 +47,7 @@ class EpubWriter(Writer):
     name = "epub"
     suffix = ".epub"
     description = "EPUB 3 study books, one per subject (or one per --book recipe)"
+    makes_books = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -32,6 +32,7 @@ class PdfWriter(Writer):
     name: ClassVar[str] = "pdf"
     suffix: ClassVar[str] = ".pdf"
     description: ClassVar[str] = "printable study guides (WeasyPrint): OUT/pdf/<book>.pdf"
+    makes_books: ClassVar[bool] = True
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
