@@ -69,6 +69,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     if options.book is not None:
         books_for(selected, options)  # a bad recipe fails here, before anything is written
     folder = OutputFolder(out)
+    if options.clean:
+        for cls in writer_classes:
+            folder.clear(cls.name)
     progress = progress or Progress()
     for cls in writer_classes:
         writer = cls(collection, selected, folder, options, progress)

@@ -110,6 +110,10 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("-j", "--jobs", type=_positive, default=0, metavar="N",
                    help="parallel pandoc processes (default: one per CPU)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
+    b.add_argument("--clean", action="store_true",
+                   help="empty OUT/<format>/ of each requested format first, so that files of "
+                        "articles since removed do not stay (with --subject, other subjects' "
+                        "files go too)")
     g = b.add_argument_group("EPUB and PDF")
     g.add_argument("--book", type=Path, metavar="RECIPE",
                    help="build one book from a recipe TOML file instead of one per subject "
@@ -129,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     g = b.add_argument_group("JSON-LD")
     g.add_argument("--jsonld-profile", default="learning-resource", metavar="PROFILE",
                    help="page shape: learning-resource (default), article, qapage or faqpage; "
-                        "see README for when each applies")
+                        "see docs/jsonld.md for when each applies")
     g.add_argument("--include-noindex", action="store_true",
                    help="also export articles marked no_index: true")
 
@@ -203,7 +207,8 @@ def _build(args: argparse.Namespace) -> int:
     source = _source(args)
     formats = tuple(dict.fromkeys(name for group in args.format for name in group))
     options = BuildOptions(
-        formats=formats or ALL_FORMATS, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
+        formats=formats or ALL_FORMATS, subjects=tuple(args.subject), jobs=args.jobs,
+        strict=args.strict, clean=args.clean,
         config=_config(args, source), book=args.book, stylesheet=args.stylesheet,
         paper=args.paper, pdf_variant=args.pdf_variant, page_breaks=not args.flow,
         max_articles_per_volume=args.max_articles_per_volume,
@@ -214,8 +219,11 @@ def _build(args: argparse.Namespace) -> int:
     for d in skipped:
         print(f"error: {d} (skipped)", file=sys.stderr)
     if not args.quiet:
+        warnings = len(result.collection.warnings)
         print(f"{len(result.collection)} articles built, {len(skipped)} skipped; "
-              f"{len(result.written)} files written to {args.out}", file=sys.stderr)
+              f"{len(result.written)} files written to {args.out}"
+              + (f"; {warnings} warnings (`qtconvert check` lists them)" if warnings else ""),
+              file=sys.stderr)
     return 1 if skipped else 0  # the other articles were built, but the input has errors
 
 

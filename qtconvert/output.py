@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,6 +71,16 @@ class OutputFolder:
                 store_file(self.root / OUTPUT_MARKER, _MARKER_TEXT)
             self._folders[path.parent] = folder
         return folder
+
+    def clear(self, folder: str) -> None:
+        """Remove `root/folder` and everything in it (a symbolic link there is refused)."""
+        if self._folders:
+            raise BuildError("the output folder can only be cleared before anything is written")
+        path = self.root / safe_name(folder)
+        if path.is_symlink():
+            raise BuildError(f"refusing to clear {path}: a symbolic link")
+        if path.is_dir():
+            shutil.rmtree(path)
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
         """Write `data` to `path` (from `self.path`) atomically; each path once per build."""

@@ -123,7 +123,7 @@ def _title_page(body: ET.Element, volume: Volume, keywords: int) -> None:
     if volume.label:
         last = volume.first + len(volume.articles) - 1
         _el(page, "p", volume.label, class_="qt-title-volume")
-        _el(page, "p", f"Questions {volume.first:,}–{last:,}", class_="qt-title-range")
+        _el(page, "p", f"Questions {volume.first}–{last}", class_="qt-title-range")
     _el(page, "p", "QuickTakes", class_="qt-publisher")
     imprint = _el(body, "section", class_="qt-imprint")
     _el(imprint, "p", f"{book.title}. {book.subtitle}." + (f" {volume.label}." if volume.label
@@ -204,7 +204,7 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
         for a in arts:
             section = sections[a.url]
             section.insert(0, ET.Element("p", {"class": "qt-number"}))
-            section[0].text = f"Question {number:,}"
+            section[0].text = f"Question {number}"  # as in the contents: a label, not a sum
             body.append(section)
             number += 1
     body.append(index_element(entries,

@@ -134,3 +134,20 @@ def test_a_recipe_is_checked_before_anything_is_written(tmp_path):
     result = run("build", str(CONTENT), "-o", str(out), "-f", "markdown", "--book", str(recipe))
     assert result.returncode == 2 and "a recipe is for the book formats" in result.stderr
     assert not out.exists()
+
+
+def test_clean_removes_what_a_build_no_longer_makes(tmp_path):
+    write_article(tmp_path / "in", "a.md", url="/learn/mathematics/questions/a")
+    write_article(tmp_path / "in", "b.md", url="/learn/mathematics/questions/b")
+    out = tmp_path / "out"
+    keep = out / "notes.txt"  # not a format folder: --clean leaves it
+    build = ("build", str(tmp_path / "in"), "-o", str(out), "-q", "-f", "markdown")
+    assert run(*build).returncode == 0
+    keep.write_text("mine")
+    (tmp_path / "in" / "b.md").unlink()
+    assert run(*build).returncode == 0
+    assert (out / "markdown" / "mathematics" / "b.md").exists()  # a plain build never deletes
+    result = run(*build, "--clean")
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (out / "markdown" / "mathematics").iterdir()) == ["a.md"]
+    assert keep.read_text() == "mine"

@@ -101,3 +101,18 @@ def test_write_all_writes_in_process_when_no_helper_can_start(tmp_path, monkeypa
     written = out.write_all(_files(out, output.IN_PROCESS_FILES + 5))
     assert len(written) == output.IN_PROCESS_FILES + 5
     assert all(path.is_file() for path in written)
+
+
+def test_clear_refuses_a_symlink_and_anything_after_the_first_write(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "precious.txt").write_text("x")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "epub").symlink_to(outside)
+    out = OutputFolder(tmp_path / "out")
+    with pytest.raises(BuildError, match="symbolic link"):
+        out.clear("epub")
+    assert (outside / "precious.txt").exists()
+    out.write_text(out.path("markdown", "a.md"), "a")
+    with pytest.raises(BuildError, match="before anything is written"):
+        out.clear("markdown")

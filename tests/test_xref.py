@@ -3,6 +3,8 @@ the address through `uri_for` (checked here against a fake writer)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from conftest import needs_corpus
 
@@ -183,3 +185,13 @@ def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_pa
              html_body.article_element(content.articles[0], fragment, w).iter("a")}
     assert links["a"] == "https://de.wikipedia.org/wiki/Stra%C3%9Fe%20mit%20%C3%9C"
     assert links["b"] == "https://quicktakes.io/learn/x/questions/caf%C3%A9"
+
+
+def test_a_book_lists_each_related_question_once_and_never_itself(content, tmp_path):
+    balance = _article(content, "how-do-you-balance-a-chemical-equation")
+    doubled = dataclasses.replace(balance, related=balance.related + balance.related[:1])
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    nav = html_body.article_element(doubled, "<p>x</p>", w).find("nav")
+    titles = [a.text for a in nav.iter("a")]
+    expected = [link.title for link in balance.related if link.target_url != balance.url]
+    assert titles == expected and len(expected) < len(balance.related)

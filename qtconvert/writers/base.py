@@ -46,6 +46,7 @@ class BuildOptions:
     subjects: tuple[str, ...] = ()
     jobs: int = 0
     strict: bool = False
+    clean: bool = False  # empty OUT/<format>/ of each requested format before writing it
     config: Config | None = None  # None: look for qtconvert.toml beside the source
     book: Path | None = None  # a recipe file (EPUB and PDF)
     stylesheet: Path | None = None  # replaces the default stylesheet (EPUB and PDF)

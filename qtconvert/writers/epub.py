@@ -189,7 +189,7 @@ class EpubWriter(Writer):
 
 
 def page_names(articles: Sequence[Article]) -> dict[str, str]:
-    """Article url -> `q-<slug>.xhtml` (`q-<subject>-<slug>.xhtml` when slugs repeat)."""
+    """Article url -> `q-<slug>.xhtml` (`q-<subject>--<slug>.xhtml` when slugs repeat)."""
     slugs: dict[str, int] = {}
     for a in articles:
         slugs[a.slug] = slugs.get(a.slug, 0) + 1
