@@ -188,6 +188,7 @@ def test_package_metadata(content_books):
     assert book.meta("schema:accessModeSufficient") == ["textual"]
     assert book.meta("schema:accessibilitySummary")[0]
     assert book.meta("dcterms:conformsTo") == ["EPUB Accessibility 1.1 - WCAG 2.1 Level AA"]
+    assert book.meta("a11y:certifiedBy") == ["QuickTakes"]
     cover = [h for h, i in book.manifest.items() if i.get("properties") == "cover-image"]
     assert cover == ["cover.svg"]
     svg = ET.fromstring(book.raw("cover.svg"))
