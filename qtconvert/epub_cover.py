@@ -42,13 +42,14 @@ def text_colour(background: str) -> str:
 
 
 def _title_lines(title: str) -> tuple[int, list[str]]:
-    """(font size, lines) for the largest size at which the title fits in four lines."""
+    """(font size, lines) for the largest size at which the title fits in four lines without
+    breaking a word (0.6 em a character is wide enough for bold capitals and `m`)."""
     for size in (168, 148, 128, 112, 96, 84, 72):
-        per_line = max(6, int((WIDTH - 2 * MARGIN) / (0.56 * size)))
-        lines = textwrap.wrap(title, per_line, break_long_words=True) or [""]
-        if len(lines) <= 4:
+        per_line = max(6, int((WIDTH - 2 * MARGIN) / (0.6 * size)))
+        lines = textwrap.wrap(title, per_line, break_long_words=False) or [""]
+        if len(lines) <= 4 and max(map(len, lines)) <= per_line:
             return size, lines
-    return 72, lines[:5]
+    return 72, textwrap.wrap(title, per_line)[:5]  # a word longer than the cover is broken
 
 
 def _subtitle_lines(subtitle: str) -> tuple[int, list[str]]:

@@ -465,3 +465,13 @@ def test_lua_filters_from_the_config_run(tmp_path):
                   if e.get("class") == "qt-answer")
     words = "".join(answer.itertext()).split()
     assert words and all(w == w.upper() for w in words)
+
+
+@pytest.mark.parametrize("title", ["Thermodynamics", "Macroeconomics and Communications",
+                                   "Electroencephalography"])
+def test_cover_titles_never_break_a_word_that_fits(title):
+    from qtconvert.epub_cover import MARGIN, WIDTH, _title_lines
+
+    size, lines = _title_lines(title)
+    assert " ".join(lines) == title  # whole words only
+    assert max(len(line) for line in lines) * 0.6 * size <= WIDTH - 2 * MARGIN
