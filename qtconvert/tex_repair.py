@@ -7,6 +7,8 @@
 - `\\tag{n}` (which pandoc drops silently) becomes `\\qquad (n)` at the end.
 - `\\require{...}` and `\\label{...}` are removed.
 - `"text"` inside math (which KaTeX typesets as quotes) becomes `\\text{“text”}`.
+- A line of display math holding only `=` or `-` signs is joined to the line before: to a
+  Markdown reader it would underline a heading (TeX reads a line break as a space).
 
 `repair` is pure and idempotent on TeX it has already repaired.
 """
@@ -24,6 +26,7 @@ _STATE = re.compile(r"\((aq|s|l|g)\)")
 _DROP = re.compile(r"\\(?:require|label)\s*\{[^{}]*\}")
 _QUOTED = re.compile(r'"([^"\\{}]*)"')
 _TAG = re.compile(r"\\tag\*?\s*\{([^{}]*)\}")
+_UNDERLINE = re.compile(r"\n[ \t]*(=+|-+)[ \t]*(?=\n|$)")
 
 
 def _braced(tex: str, start: int) -> int:
@@ -141,6 +144,8 @@ def _top_level_breaks(tex: str) -> bool:
 
 def repair(tex: str, display: bool) -> str:
     """TeX that pandoc's MathML writer and ziamath can convert, meaning the same."""
+    if display and "\n" in tex and "%" not in tex:  # `%` comments to the end of its line
+        tex = _UNDERLINE.sub(r" \1", tex)
     if "\\" not in tex and '"' not in tex:
         return tex
     tex = _DROP.sub("", tex)

@@ -72,3 +72,17 @@ def test_map_math_rewrites_only_math():
 def test_backslash_n_alone_or_in_a_string_inside_inline_code_stays():
     stored = 'Use `\\n` or `"\\n"` or `printf("a\\n")`; then\\nnext'
     assert answer_from_site(stored) == 'Use `\\n` or `"\\n"` or `printf("a\\n")`; then\nnext'
+
+
+def test_a_lone_equals_line_in_display_math_does_not_make_a_heading():
+    """digital-media: a matrix equation in a list item with `=` on a line of its own; pandoc
+    read that line as a setext underline and made the item's text a heading."""
+    from qtconvert import pandoc, tex_repair
+
+    answer = ("3. As a matrix:\n   $$\n   \\begin{bmatrix} x \\end{bmatrix}\n   =\n"
+              "   \\begin{bmatrix} a \\end{bmatrix}\n   $$\n")
+    repaired = map_math(answer, tex_repair.repair)
+    html = pandoc.to_html([repaired])[0]
+    assert "<h" not in html and html.count("<math") == 1
+    assert tex_repair.repair(tex_repair.repair("a\n=\nb", True), True) == "a =\nb"
+    assert tex_repair.repair("a % note\n=\nb", True) == "a % note\n=\nb"  # a comment: as is
