@@ -50,6 +50,9 @@ def _unsupported(mathml: ET.Element) -> str | None:
 def _draw(tex: str, display: bool) -> MathImage:
     import ziamath
 
+    # latex2mathml (under ziamath) writes malformed MathML for `x_1\text{-y}`; a braced `{-}`
+    # means the same in text mode and avoids it
+    tex = tex.replace("\\text{-", "\\text{{-}")
     formula = ziamath.Latex(tex, size=SIZE, inline=not display)
     problem = _unsupported(formula.mathml)
     if problem:

@@ -80,3 +80,11 @@ def test_prepare_in_processes_gives_the_same_images():
     serial.prepare(formulas[:3])
     assert len(parallel.cache) == len(formulas)
     assert all(parallel.cache[f] == serial.cache[f] for f in formulas[:3])
+
+
+def test_text_starting_with_a_minus_after_a_subscript_is_typeset():
+    """chemistry: `\\text{R}_1\\text{-COOH}` made latex2mathml write broken MathML, and the
+    whole reaction was printed as TeX."""
+    tex = (r"\text{R}_1\text{-COOH} + \text{H}_2\text{N-R}_2"
+           r" \rightarrow \text{R}_1\text{-CO-NH-R}_2")
+    assert math_svg.render_one(tex, True) is not None
