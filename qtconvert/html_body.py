@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from urllib.parse import quote, urljoin, urlsplit
 
 from . import answer_text, pandoc, tex_repair
-from .model import Article, RelatedLink
+from .model import Article
 from .writers.base import Progress, Writer
 from .xref import pending_target
 
@@ -136,18 +136,13 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
             a.set("href", f"#{anchor}--{href[1:]}")
     _rewrite_links(body, writer.link_resolver(article), article.canonical_url)
     section.append(body)
-    # a book lists each other question once: not the article itself, nor the same one twice
-    # (an article filed under two subjects is often related twice)
-    related: dict[str, RelatedLink] = {}
-    for link in article.related:
-        if link.target_url != article.url:
-            related.setdefault(link.target_url or link.canonical_url, link)
+    related = article.listed_related
     if related:
         nav = ET.SubElement(section, "nav", {"class": "qt-related", "aria-label": related_title})
         title = ET.SubElement(nav, f"h{question_level + 1}")
         title.text = related_title
         ul = ET.SubElement(nav, "ul")
-        for link in related.values():
+        for link in related:
             internal = writer.is_internal(link.target_url, article)
             li = ET.SubElement(ul, "li")
             a = ET.SubElement(li, "a", {"href": writer.related_href(link, article),

@@ -84,6 +84,22 @@ class Article:
         """The article's stable anchor: an XML id derived from its url, same in every output."""
         return anchor_for_url(self.url)
 
+    @property
+    def listed_related(self) -> tuple[RelatedLink, ...]:
+        """The related links a reader is shown: each other article once, in order.
+
+        The site's data repeats links (the same url twice, or an article filed under two
+        subjects) and may link an article to itself; `related` keeps them as written.
+        """
+        seen = {self.url}
+        listed = []
+        for link in self.related:
+            key = link.target_url or link.canonical_url or link.url
+            if key not in seen:
+                seen.add(key)
+                listed.append(link)
+        return tuple(listed)
+
     def replace(self, **changes: object) -> Article:
         """A copy with some fields changed (the model is immutable)."""
         return dataclasses.replace(self, **changes)

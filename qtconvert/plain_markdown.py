@@ -27,18 +27,29 @@ def _escape_link_text(text: str) -> str:
     return _LINK_TEXT_SPECIAL.sub(r"\\\1", text)
 
 
-def related_block(links: Iterable[tuple[str, str]]) -> str:
-    """`(title, href)` pairs -> the Markdown list appended after the answer ('' when none)."""
-    items = [f"- [{_escape_link_text(title)}](<{href}>)" for title, href in links]
+def related_block(links: Iterable[tuple[str, str]], anchor: str = "") -> str:
+    """`(title, href)` pairs -> the Markdown list appended after the answer ('' when none).
+
+    Each question is listed once, and never the article itself (an href to its own `anchor`):
+    the site's data repeats related links. The list is made from hrefs alone, so that the
+    reader, which has only the front matter, makes the same list and can strip it.
+    """
+    own = f"#{anchor}" if anchor else None
+    seen: set[str] = set()
+    items = []
+    for title, href in links:
+        if href not in seen and not (own and href.endswith(own)):
+            seen.add(href)
+            items.append(f"- [{_escape_link_text(title)}](<{href}>)")
     if not items:
         return ""
     return "\n\n" + RELATED_HEADING + "\n\n" + "\n".join(items) + "\n"
 
 
-def split_answer(body: str, links: Iterable[tuple[str, str]]) -> str:
+def split_answer(body: str, links: Iterable[tuple[str, str]], anchor: str = "") -> str:
     """The answer part of an exported body: the body without its generated related list,
     with the writer's HTML escapes undone."""
-    block = related_block(links)
+    block = related_block(links, anchor)
     body = body.rstrip("\n") + "\n"
     if block and body.endswith(block):
         body = body[: -len(block)]

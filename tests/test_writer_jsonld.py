@@ -194,6 +194,15 @@ def test_related_articles_and_answer_links_use_web_addresses(outputs):
     assert "qtref:" not in json.dumps(doc)
 
 
+def test_related_links_name_each_other_page_once(outputs):
+    # the sample article is related to itself, as some site data is
+    name = "how-do-you-balance-a-chemical-equation"
+    page = json.loads((outputs["learning-resource"] / "chemistry" / f"{name}.jsonld"
+                       ).read_text())["@graph"][0]
+    assert page["url"] not in page["relatedLink"]
+    assert len(set(page["relatedLink"])) == len(page["relatedLink"]) == 2
+
+
 def test_base_url_from_the_config_names_every_node(tmp_path):
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "qtconvert.toml").write_text('base_url = "https://example.org/"\n')

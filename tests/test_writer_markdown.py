@@ -112,7 +112,9 @@ def test_related_links_are_relative_inside_the_build_and_canonical_outside(conte
     # written by this build: a relative path, with the target's stable anchor as fragment
     assert hrefs[regex] == f"../computer-science/{regex}.md#qt-computer-science--{regex}"
     assert hrefs[sql] == f"https://quicktakes.io/learn/computer-science/questions/{sql}"
-    assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
+    anchor = yaml.safe_load(text.split("---\n")[1])["anchor"]
+    assert text.endswith(plain_markdown.related_block(((r["title"], r["href"]) for r in related),
+                                                      anchor))
     for href in hrefs.values():  # every relative link points at a file of the export
         path, _, fragment = href.partition("#")
         assert href.startswith("https://") or (content_out / "x" / path).resolve().is_file()
@@ -230,6 +232,25 @@ def test_long_slugs_get_a_safe_file_name_and_links_follow(tmp_path):
     href = yaml.safe_load(short.split("---\n")[1])["related"][0]["href"]
     assert (out / "chemistry" / href.partition("#")[0]).resolve() in files
     assert_round_trip(qtconvert.load(tmp_path / "in"), out)
+
+
+def test_the_related_list_shows_each_other_question_once(tmp_path):
+    twice = {"id": 2, "title": "What is y?", "subject": "Mathematics",
+             "url": "/learn/mathematics/questions/y"}
+    itself = {**twice, "id": 1, "title": "What is x?", "url": "/learn/mathematics/questions/x"}
+    missing = {**twice, "id": 3, "title": "What is z?", "url": "/learn/mathematics/questions/z"}
+    site_article(tmp_path / "in", "mathematics", "x", related_article1=twice,
+                 related_article2=itself, related_article3=missing, related_article4=twice,
+                 related_article5=missing)
+    site_article(tmp_path / "in", "mathematics", "y", id=2)
+    build(tmp_path / "in", tmp_path / "out", MARKDOWN)
+    text = (tmp_path / "out" / "markdown" / "mathematics" / "x.md").read_text()
+    front, body = text.split("---\n")[1:]
+    assert len(yaml.safe_load(front)["related"]) == 5  # the data as written
+    listed = body[body.index(plain_markdown.RELATED_HEADING):].splitlines()[2:]
+    assert listed == ["- [What is y?](<../mathematics/y.md#qt-mathematics--y>)",
+                      "- [What is z?](<https://quicktakes.io/learn/mathematics/questions/z>)"]
+    assert_round_trip(qtconvert.load(tmp_path / "in"), tmp_path / "out" / "markdown")
 
 
 def test_output_is_deterministic(tmp_path):

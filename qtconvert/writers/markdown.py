@@ -102,7 +102,7 @@ class MarkdownWriter(Writer):
         front = "\n".join(lines) + "\n"
         answer = plain_markdown.escape_html(self._resolve_links(article))
         related = plain_markdown.related_block(
-            (link.title, href) for link, href in zip(article.related, hrefs))
+            ((link.title, href) for link, href in zip(article.related, hrefs)), article.anchor)
         return f"---\n{front}---\n\n{answer}" + (related or "\n")
 
     def _resolve_links(self, article: Article) -> str:
