@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .model import Article, Collection
 from .output import safe_name
 
-__all__ = ["Book", "subject_books"]
+__all__ = ["Book", "subject_books", "counted"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ class Book:
     @property
     def urls(self) -> frozenset[str]:
         return frozenset(a.url for a in self.articles)
+
+
+def counted(n: int, noun: str = "question") -> str:
+    """`1 question`, `2,033 questions`; `noun` may be `question and answer`."""
+    if n != 1:
+        noun = " and ".join(word + "s" for word in noun.split(" and "))
+    return f"{n:,} {noun}"
 
 
 def _by_question(articles: tuple[Article, ...]) -> tuple[Article, ...]:

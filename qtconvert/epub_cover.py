@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from xml.sax.saxutils import escape
 
-from .books import Book
+from .books import Book, counted
 
 __all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast"]
 
@@ -62,11 +62,6 @@ def _subtitle_lines(subtitle: str) -> tuple[int, list[str]]:
                                              placeholder="") + "…"]
 
 
-def _count(book: Book) -> str:
-    n = len(book.articles)
-    return f"{n:,} question{'s' if n != 1 else ''} and answers"
-
-
 def cover_svg(book: Book) -> bytes:
     """The cover image: colour field, title, subtitle, subjects, question count."""
     bg, ink = book.cover_colour, text_colour(book.cover_colour)
@@ -109,7 +104,7 @@ def cover_svg(book: Book) -> bytes:
 {chr(10).join(subtitle)}
 <rect x="{MARGIN}" y="2170" width="{WIDTH - 2 * MARGIN}" height="4" opacity="0.6"/>
 <text x="{MARGIN}" y="2270" font-size="56">{escape(subjects)}</text>
-<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(_count(book))}</text>
+<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(counted(len(book.articles), "question and answer"))}</text>
 </g>
 </svg>
 """
@@ -130,7 +125,7 @@ def title_page(book: Book, edition: str, source: str) -> str:
             f'<p class="qt-series">QuickTakes study guide</p>\n'
             f'<h1 class="qt-title">{escape(book.title)}</h1>\n'
             f'<p class="qt-subtitle">{escape(book.subtitle)}</p>\n'
-            f'<p class="qt-count">{escape(_count(book))}'
+            f'<p class="qt-count">{escape(counted(len(book.articles), "question and answer"))}'
             f'{" in " + escape(subjects) if len(book.subjects) > 1 else ""}</p>\n'
             f'<div class="qt-imprint">\n<p>Published by QuickTakes</p>\n'
             f'<p>Edition of {escape(edition)}</p>\n'

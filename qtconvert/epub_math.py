@@ -18,6 +18,8 @@ MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _MATH = f"{{{MATHML_NS}}}math"
 _ANNOTATION = f"{{{MATHML_NS}}}annotation"
 _SEMANTICS = f"{{{MATHML_NS}}}semantics"
+_MROW = f"{{{MATHML_NS}}}mrow"
+_MTABLE = f"{{{MATHML_NS}}}mtable"
 _NS_LEN = len(MATHML_NS) + 2
 _DELIMS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
 # prose caught between two dollar signs ("costs $5 and $7 ..."): two words of 4+ letters
@@ -75,6 +77,20 @@ def _fallback(span: ET.Element) -> None:
     span.extend(list(math))
 
 
+def _display_style_arrays(math: ET.Element) -> None:
+    """An equation array that is a whole display formula (`aligned`, `gathered`) is set in
+    display style, as TeX sets it; a MathML table sets its cells in text style otherwise, and
+    fractions and sums in a derivation come out script-sized. Matrices inside brackets keep
+    text style, as in TeX."""
+    content = math.find(_SEMANTICS)
+    rows = list(content if content is not None else math)
+    while len(rows) == 1 and rows[0].tag == _MROW:
+        rows = list(rows[0])
+    for el in rows:
+        if el.tag == _MTABLE and "displaystyle" not in el.attrib:
+            el.set("displaystyle", "true")
+
+
 def finish_math(root: ET.Element) -> bool:
     """Fallbacks, `alttext` and plain `<math xmlns=...>` tags in `root`; True if it has math.
 
@@ -86,6 +102,8 @@ def finish_math(root: ET.Element) -> bool:
     found = False
     for math in list(root.iter(_MATH)):
         found = True
+        if math.get("display") == "block":
+            _display_style_arrays(math)
         annotation = math.find(f"{_SEMANTICS}/{_ANNOTATION}")
         if annotation is not None and annotation.text and not math.get("alttext"):
             math.set("alttext", annotation.text.strip())

@@ -47,13 +47,72 @@ def _unsupported(mathml: ET.Element) -> str | None:
     return None
 
 
+# TeX's spacing, where ziamath's operator table lacks it or differs:
+_SIGNS = {"\u2212", "-", "+", "\u00b1", "\u2213"}
+# after an operator other than these closing ones, a sign is unary (`x = -1`, `(-x)`)
+_CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u2032", "\u2033"}
+# binary operators TeX spaces like `+`, which ziamath sets tight or not at all
+_BINARY = {"\u2227", "\u2228", "\u2229", "\u222a", "\u00d7", "\u00f7", "\u22c5", "\u00b7",
+           "\u2216", "\u2218", "\u2297", "\u2295"}
+# operator names take a thin space before an operand (`\det A`), none before a bracket
+_FUNCTIONS = set("sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg "
+                 "exp det dim ker deg arg gcd hom Pr max min sup inf lim".split())
+_ROWS = {"math", "mrow", "mstyle", "mtd", "msqrt", "mpadded", "menclose", "mphantom"}
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _space_like_tex(mathml: ET.Element) -> None:
+    """Mark up latex2mathml's MathML so that ziamath spaces it as TeX does: a sign after a
+    relation or an opening bracket is unary (`x = -1`, not `x = - 1`), `\\times`, `\\wedge`,
+    `\\cup` and the like get medium spaces, and an operator name a thin one (`\\det A`)."""
+    for row in mathml.iter():
+        if _local(row.tag) not in _ROWS:
+            continue
+        children = list(row)
+        for i, child in enumerate(children):
+            kind, text = _local(child.tag), (child.text or "").strip()
+            if kind not in ("mi", "mo") or "form" in child.attrib or i == len(children) - 1:
+                continue
+            if text in _FUNCTIONS:
+                after = children[i + 1]
+                opens = _local(after.tag) == "mo" and (
+                    after.get("form") == "prefix" or (after.text or "").strip() in ("(", "[", "{"))
+                child.tag = child.tag[:-2] + "mo"  # ziamath spaces operators only
+                child.attrib.update(form="prefix", lspace="0em",
+                                    rspace="0em" if opens else "thinmathspace")
+            elif i == 0:
+                continue
+            elif text in _SIGNS:  # latex2mathml writes \pm as <mi>
+                before = children[i - 1]
+                if _local(before.tag) == "mo" and before.get("form") != "postfix" and (
+                        (before.text or "").strip() not in _CLOSING):
+                    child.tag = child.tag[:-2] + "mo"  # set close to its operand, as in TeX
+                    child.attrib.update(form="prefix", lspace="0em", rspace="0em")
+            elif text in _BINARY:
+                child.attrib.update(lspace="mediummathspace", rspace="mediummathspace")
+
+
+def _mathml(tex: str, display: bool) -> ET.Element:
+    from ziamath.zmath import tex2mml, unescape
+
+    mathml = ET.fromstring(unescape(tex2mml(tex, inline=not display)))
+    _space_like_tex(mathml)
+    return mathml
+
+
 def _draw(tex: str, display: bool) -> MathImage:
     import ziamath
 
     # latex2mathml (under ziamath) writes malformed MathML for `x_1\text{-y}`; a braced `{-}`
     # means the same in text mode and avoids it
     tex = tex.replace("\\text{-", "\\text{{-}")
-    formula = ziamath.Latex(tex, size=SIZE, inline=not display)
+    if "\\tag" in tex:  # ziamath.Latex sets the equation number
+        formula = ziamath.Latex(tex, size=SIZE, inline=not display)
+    else:
+        formula = ziamath.Math(_mathml(tex, display), size=SIZE)
     problem = _unsupported(formula.mathml)
     if problem:
         raise ValueError(problem)

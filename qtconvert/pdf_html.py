@@ -8,12 +8,13 @@ goes in `<head>`, where WeasyPrint takes the PDF's title, author, subject, keywo
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 
 from . import __version__
-from .books import Book
+from .books import Book, counted
 from .model import Article
 from .output import safe_name
 from .pdf_index import index_element, keyword_index
@@ -98,7 +99,7 @@ def _head(html: ET.Element, volume: Volume) -> None:
     _el(head, "meta", name="author", content=", ".join(authors[:3]))
     subjects = ", ".join(book.subjects)
     _el(head, "meta", name="description",
-        content=f"{book.subtitle}: {len(arts)} questions and answers on {subjects}")
+        content=f"{book.subtitle}: {counted(len(arts), 'question and answer')} on {subjects}")
     keywords = book.keywords or tuple(k for k, _ in Counter(
         k for a in arts for k in a.keywords).most_common(12))
     _el(head, "meta", name="keywords", content=", ".join(keywords))
@@ -117,7 +118,8 @@ def _title_page(body: ET.Element, volume: Volume, keywords: int) -> None:
     _el(band, "h1", book.title, class_="qt-book-title")
     if len(book.subjects) > 1:
         _el(band, "p", " · ".join(book.subjects), class_="qt-title-subjects")
-    _el(page, "p", f"{len(volume.articles):,} questions and answers", class_="qt-title-count")
+    _el(page, "p", counted(len(volume.articles), "question and answer"),
+        class_="qt-title-count")
     _el(page, "p", f"with cross-references and an index of {keywords:,} keywords",
         class_="qt-title-extras")
     if volume.label:
@@ -165,22 +167,53 @@ def _contents(body: ET.Element, volume: Volume) -> None:
 
 
 _CODE = {"code", "pre", "kbd", "samp"}
-_WJ = "\u2060"  # word joiner: no line break here, and nothing printed
-
-
-def _join(text: str | None) -> str | None:
-    if not text or ("++" not in text and "C#" not in text):
-        return text
-    return text.replace("++", "+" + _WJ + "+").replace("C#", "C" + _WJ + "#")
+_LANGUAGES = re.compile(r"C\+\+|C#")
 
 
 def _keep_together(el: ET.Element) -> None:
-    """`C++` and `C#` stay on one line (the line breaker would split `C+` from `+`)."""
-    if el.tag not in _CODE:
-        el.text = _join(el.text)
-        for child in el:
-            _keep_together(child)
-    el.tail = _join(el.tail)
+    """`C++` and `C#` outside code become `<span class="qt-lang">`: kept on one line (the line
+    breaker would split `C+` from `+`) and set tighter (Charis's `+` is wide: `C+ +`)."""
+    if el.tag in _CODE:
+        return
+    for child in list(el):
+        _keep_together(child)
+    _wrap_languages(el, None)
+    for index, child in reversed(list(enumerate(el))):
+        _wrap_languages(el, index)
+
+
+def _wrap_languages(parent: ET.Element, index: int | None) -> None:
+    """Wrap the language names in `parent.text` (index None) or in `parent[index].tail`."""
+    text = parent.text if index is None else parent[index].tail
+    if not text or not _LANGUAGES.search(text):
+        return
+    pieces = _LANGUAGES.split(text)
+    names = _LANGUAGES.findall(text)
+    if index is None:
+        parent.text = pieces[0]
+    else:
+        parent[index].tail = pieces[0]
+    at = 0 if index is None else index + 1
+    for offset, (name, rest) in enumerate(zip(names, pieces[1:])):
+        span = ET.Element("span", {"class": "qt-lang"})
+        span.text, span.tail = name, rest
+        parent.insert(at + offset, span)
+
+
+def _print_addresses(section: ET.Element) -> None:
+    """A web link in an answer prints its address after its text (`data-url`, see print.css):
+    on paper a link can only be followed by typing it. Not when the text is the address."""
+    for answer in section.iter("div"):
+        if answer.get("class") != "qt-answer":
+            continue
+        for a in answer.iter("a"):
+            href = a.get("href", "")
+            if "qt-external" not in (a.get("class") or "").split():
+                continue
+            shown = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://")
+            text = "".join(a.itertext()).strip()
+            if text.rstrip("/") not in (href.rstrip("/"), shown.rstrip("/")):
+                a.set("data-url", shown)
 
 
 def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bool) -> str:
@@ -200,9 +233,10 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
         part = _el(body, "section", id=f"qt-part-{safe_name(subject)}-{number}",
                    class_="qt-part")
         _el(part, "h1", subject, class_="qt-part-title")
-        _el(part, "p", f"{len(arts):,} questions", class_="qt-part-count")
+        _el(part, "p", counted(len(arts)), class_="qt-part-count")
         for a in arts:
             section = sections[a.url]
+            _print_addresses(section)
             section.insert(0, ET.Element("p", {"class": "qt-number"}))
             section[0].text = f"Question {number}"  # as in the contents: a label, not a sum
             body.append(section)

@@ -88,3 +88,30 @@ def test_text_starting_with_a_minus_after_a_subscript_is_typeset():
     tex = (r"\text{R}_1\text{-COOH} + \text{H}_2\text{N-R}_2"
            r" \rightarrow \text{R}_1\text{-CO-NH-R}_2")
     assert math_svg.render_one(tex, True) is not None
+
+
+def _width(tex: str) -> float:
+    image = math_svg.render_one(tex, display=False)
+    assert image is not None
+    return image.width
+
+
+def test_a_sign_after_a_relation_or_bracket_is_unary_as_in_tex():
+    # TeX's `{-}` is an ordinary symbol: no space between the sign and its operand
+    assert abs(_width("x = -1") - _width("x = {-}1")) < 0.01
+    assert abs(_width(r"m = \pm \frac12") - _width(r"m = {\pm} \frac12")) < 0.01
+    assert abs(_width(r"\left( -x \right)") - _width(r"\left( {-}x \right)")) < 0.01
+    # a minus after a closing bar or bracket stays binary, spaced like `+`
+    assert _width("|x| - 1") > _width("|x| {-} 1") + 0.2
+    assert _width("f(x) - 1") > _width("f(x) {-} 1") + 0.2
+
+
+def test_binary_operators_and_operator_names_are_spaced():
+    # `\wedge`, `\cup` and `\times` take the same space as `+`; ziamath alone set them tight
+    plus = _width("p + q") - _width("p {+} q")
+    for op in (r"\wedge", r"\cup", r"\times"):
+        assert abs((_width(f"p {op} q") - _width(f"p {{{op}}} q")) - plus) < 0.02, op
+    # an operator name before an operand takes a thin space, none before a bracket
+    assert _width(r"\det A") > _width(r"\det{}\!A") + 0.1
+    mathml = ET.tostring(math_svg._mathml(r"\sin(x) + \sin x", False), encoding="unicode")
+    assert mathml.count('rspace="0em"') == 1 and mathml.count('rspace="thinmathspace"') == 1

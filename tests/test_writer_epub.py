@@ -334,6 +334,15 @@ def test_math_is_mathml_with_tex_alternative(content_books):
             assert "mathml" in book.manifest[href].get("properties", "")
 
 
+def test_display_equation_arrays_are_in_display_style(content_books):
+    # `aligned` derivations: without displaystyle a reading system sets fractions script-size
+    book = content_books["mathematics"]
+    page = book.doc(next(h for h in book.articles if "quadratic-formula" in h))
+    tables = [t for m in page.iter(f"{MATHML}math") if m.get("display") == "block"
+              for t in m.iter(f"{MATHML}mtable")]
+    assert tables and all(t.get("displaystyle") == "true" for t in tables)
+
+
 def test_chemistry_ce_becomes_math(content_books):
     page = content_books["chemistry"].doc("q-how-do-you-balance-a-chemical-equation.xhtml")
     alts = [m.get("alttext") for m in page.iter(f"{MATHML}math")]

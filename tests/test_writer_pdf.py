@@ -178,6 +178,25 @@ def test_no_raw_tex_left(content_pdfs):
             assert raw not in text, f"{raw} in {key}.pdf"
 
 
+def _page_texts(path: Path) -> list[str]:
+    return [_norm(page.extract_text()) for page in pypdf.PdfReader(path).pages]
+
+
+def test_web_links_in_answers_print_their_address(content_pdfs):
+    text = " ".join(_page_texts(content_pdfs[1]["computer-science"]))
+    # the link text, then its address (the reader of paper cannot click)
+    assert re.search(r"Wikipedia article on cross-site scripting\s*\u2039\s*"
+                     r"en\.wikipedia\.org/wiki/Cross-site_scripting\s*\u203a", text)
+
+
+def test_language_names_stay_whole_and_counts_agree_in_number(content_pdfs):
+    pdfs = content_pdfs[1]
+    body = " ".join(_page_texts(pdfs["computer-science"])[3:])
+    assert "Hello World program in C++?" in body  # one span: never split across lines
+    title = _page_texts(pdfs["business-and-management"])[0]
+    assert "1 question and answer" in title and "1 questions" not in title
+
+
 def test_fonts_are_embedded(content_pdfs):
     _, paths = content_pdfs
     for path in paths.values():

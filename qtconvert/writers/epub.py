@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from .. import html_body
-from ..books import Book
+from ..books import Book, counted
 from ..epub_cover import cover_page, cover_svg, title_page
 from ..epub_index import build_index
 from ..epub_nav import NavEntry, nav_body
@@ -91,7 +91,7 @@ class EpubWriter(Writer):
             identifier=book_identifier(book), title=book.title, subtitle=book.subtitle,
             language=book.language, modified=modified,
             subjects=tuple(dict.fromkeys((*book.subjects, *book.keywords))),
-            description=f"{len(book.articles):,} questions and answers on "
+            description=f"{counted(len(book.articles), 'question and answer')} on "
                         f"{', '.join(book.subjects)}, from QuickTakes.",
             source=self.collection.base_url, accessibility_summary=_SUMMARY))
         lang = book.language
@@ -119,7 +119,7 @@ class EpubWriter(Writer):
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
                     f'<section epub:type="part" role="doc-part" class="qt-part">'
                     f'<p class="qt-series">Part {n}</p><h1>{html.escape(name, quote=False)}</h1>'
-                    f'<p class="qt-count">{len(articles):,} questions</p></section>'), lang))
+                    f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
                 package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
