@@ -71,10 +71,15 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     folder = OutputFolder(out)
     if options.clean:
         for cls in writer_classes:
-            folder.clear(cls.name)
+            folder.check_sweep(cls.name)
     progress = progress or Progress()
     for cls in writer_classes:
         writer = cls(collection, selected, folder, options, progress)
         writer.write()
         writer.finish()
+        if options.clean:
+            removed = folder.sweep(cls.name)
+            if removed:
+                progress.note(f"{cls.name}: --clean removed {len(removed)} file(s) this build "
+                              "did not make")
     return BuildResult(collection, tuple(folder.written))

@@ -111,9 +111,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="parallel pandoc processes (default: one per CPU)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     b.add_argument("--clean", action="store_true",
-                   help="empty OUT/<format>/ of each requested format first, so that files of "
-                        "articles since removed do not stay (with --subject, other subjects' "
-                        "files go too)")
+                   help="after each format is built, remove the files in OUT/<format>/ that "
+                        "this build did not make (articles since removed or marked no_index; "
+                        "with --subject, other subjects' files too); only in a folder an "
+                        "earlier qtconvert build made")
     g = b.add_argument_group("EPUB and PDF")
     g.add_argument("--book", type=Path, metavar="RECIPE",
                    help="build one book from a recipe TOML file instead of one per subject "

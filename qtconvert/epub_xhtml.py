@@ -15,7 +15,7 @@ from collections.abc import Collection as Container
 from urllib.parse import quote, urlsplit
 
 from .epub_math import finish_math
-from .html_body import article_element
+from .html_body import SAFE_SCHEMES, article_element
 from .model import Article
 from .writers.base import Writer
 
@@ -24,7 +24,6 @@ __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 STYLESHEET = "style.css"
 # characters XML 1.0 forbids; a stray one would make the whole book unreadable
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_WEB_SCHEMES = ("http", "https", "mailto")
 
 
 def serialize(element: ET.Element) -> str:
@@ -119,6 +118,6 @@ def _fix_links(root: ET.Element, files: Container[str]) -> None:
                 del a.attrib["href"]
             continue
         parts = urlsplit(href)
-        if parts.scheme not in _WEB_SCHEMES and (parts.scheme or parts.netloc
+        if parts.scheme not in SAFE_SCHEMES and (parts.scheme or parts.netloc
                                                  or parts.path not in files):
             del a.attrib["href"]

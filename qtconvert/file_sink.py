@@ -7,8 +7,11 @@ pipe: the caller renders the next file on one core while the helper creates the 
 
 The stream is a sequence of records: a header (`<IQ`: the path's length in bytes, the data's
 length), the path (`os.fsencode`), the data. The helper stores each file with `store_file`, the
-same function `OutputFolder` uses in-process, and exits 0 at the end of the stream. On the first
-error it prints one line, `PATH: reason`, to standard error and exits 1.
+same function `OutputFolder` uses in-process, and exits 0 at the end of the stream. It takes
+the output folder as its argument and refuses any path outside it, so a stream that got out of
+step can never write elsewhere. On the first error it prints one line, `PATH: reason`, to
+standard error and exits 1. A record cut short (the caller interrupted mid-write) is an error,
+and its file is not created.
 
 This file imports nothing from qtconvert: the helper runs it by path with `python -I`, so no
 package, working folder or environment variable decides what code creates the files.
@@ -33,7 +36,7 @@ _count = itertools.count()
 
 
 class SinkError(Exception):
-    """The helper process could not create a file (the message names it), or died."""
+    """The helper process could not create a file (the message names it and why), or died."""
 
 
 def store_file(path: str | os.PathLike[str], data: bytes) -> None:
@@ -44,9 +47,14 @@ def store_file(path: str | os.PathLike[str], data: bytes) -> None:
     path = os.fspath(path)
     folder, _, name = path.rpartition(os.sep)
     suffix = name[name.rfind("."):] if "." in name else ""
-    tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{next(_count)}{suffix}"
+    while True:  # a name that exists already is somebody else's file: never touched
+        tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{next(_count)}{suffix}"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            break
+        except FileExistsError:
+            continue
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
             while view:
@@ -69,12 +77,13 @@ class FileSink:
     in place, or raises `SinkError` naming the first file that could not be created.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-I", os.path.abspath(__file__)],
+            [sys.executable, "-I", os.path.abspath(__file__), os.fspath(root)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self._buffer = bytearray()
-        self._broken = False
+        self._broken = False  # the pipe took part of a write, or none: send nothing more
+        self._finished = False
         _widen(self._process.stdin)
 
     def put(self, path: str | os.PathLike[str], data: bytes) -> None:
@@ -102,38 +111,58 @@ class FileSink:
     def _send(self) -> None:
         if self._broken or not self._buffer:
             return
+        self._broken = True  # until the whole buffer is down the pipe
         try:
             self._process.stdin.write(self._buffer)
+            self._process.stdin.flush()
+            self._broken = False
         except BrokenPipeError:  # the helper stopped on an error; `_finish` reports it
-            self._broken = True
-        self._buffer.clear()
+            pass
+        finally:
+            # never sent again: after a write cut short (an interrupt), the bytes already in the
+            # pipe and a resend would not line up, and the helper would read data as a header
+            self._buffer.clear()
 
     def _finish(self, raise_error: bool = True) -> None:
+        if self._finished:  # `abort` after a `close` that was interrupted
+            return
+        self._finished = True
         try:
             self._process.stdin.close()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError):
             pass
         errors = self._process.stderr.read().decode("utf-8", "replace").strip()
         self._process.stderr.close()
         code = self._process.wait()
         if code and raise_error:
-            raise SinkError(errors.splitlines()[-1] if errors else
-                            f"the file-writing helper process exited with status {code}")
+            raise SinkError(f"could not write {errors.splitlines()[-1]}" if errors else
+                            f"the file-writing helper process stopped (exit status {code})")
 
 
-def _serve(stream) -> int:
-    """The helper: create every file in `stream`; 0 when all are in place, 1 on an error."""
+def _serve(stream, root: str) -> int:
+    """The helper: create every file in `stream` under `root`; 0 when all are in place, 1 on
+    an error."""
+    root = os.path.realpath(root)
+    checked: set[str] = set()  # folders known to be inside `root`
     while header := stream.read(_HEADER.size):
         path = b""
         try:
             if len(header) < _HEADER.size:
                 raise EOFError("truncated record")
             path_length, data_length = _HEADER.unpack(header)
+            if path_length > 4096:
+                raise EOFError("corrupt record")
             path = stream.read(path_length)
             data = stream.read(data_length)
             if len(path) < path_length or len(data) < data_length:
                 raise EOFError("truncated record")
-            store_file(os.fsdecode(path), data)
+            name = os.fsdecode(path)
+            folder = os.path.dirname(name)
+            if folder not in checked:
+                if os.path.commonpath([root, os.path.realpath(folder)]) != root:
+                    raise EOFError("outside the output folder")
+                checked.add(folder)
+            store_file(name, data)
         except (OSError, EOFError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             print(f"{os.fsdecode(path) or '(stream)'}: {reason}", file=sys.stderr)
@@ -152,4 +181,4 @@ def _widen(pipe) -> None:
 
 if __name__ == "__main__":
     with open(sys.stdin.fileno(), "rb", buffering=_PIPE_SIZE, closefd=False) as stdin:
-        sys.exit(_serve(stdin))
+        sys.exit(_serve(stdin, sys.argv[1]))

@@ -19,7 +19,7 @@ from .model import Article
 from .writers.base import Progress, Writer
 from .xref import pending_target
 
-__all__ = ["render_answers", "article_element", "parse_fragment"]
+__all__ = ["render_answers", "article_element", "parse_fragment", "as_uri", "SAFE_SCHEMES"]
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -78,16 +78,25 @@ def _shift_headings(root: ET.Element, top: int) -> None:
         el.tag = f"h{min(6, max(1, int(el.tag[1]) + shift))}"
 
 
-_SAFE_SCHEMES = ("http", "https", "mailto")
-_URI = re.compile(r"[\x21-\x7e]*")  # printable ASCII: already a valid URI as far as bytes go
+SAFE_SCHEMES = ("http", "https", "mailto")
+_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")  # what a URI may hold as it is
 _URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def as_uri(href: str) -> str:
+    """`href` as a valid URI (XHTML, and so EPUB, needs one): spaces, non-ASCII characters,
+    `{}|\\^<>"` and a `%` that starts no escape are percent-encoded; a valid URI is unchanged."""
+    if _URI.fullmatch(href) and not _STRAY_PERCENT.search(href):
+        return href
+    return quote(_STRAY_PERCENT.sub("%25", href), safe=_URI_SAFE)
 
 
 def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
     """Every link in an answer leads to a safe place: a pending cross-reference becomes the
     writer's address; any other href is made absolute against the article's web page, and one
     that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text.
-    Spaces and non-ASCII characters are percent-encoded (XHTML, and so EPUB, needs a URI)."""
+    Every href is made a valid URI (`as_uri`)."""
     for a in root.iter("a"):
         href = a.get("href")
         if href is None or href.startswith("#"):
@@ -98,12 +107,10 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
         else:
             new = urljoin(page_url, href.strip())
             internal = False
-            if urlsplit(new).scheme not in _SAFE_SCHEMES:
+            if urlsplit(new).scheme not in SAFE_SCHEMES:
                 del a.attrib["href"]
                 continue
-            if not _URI.fullmatch(new):
-                new = quote(new, safe=_URI_SAFE)
-        a.set("href", new)
+        a.set("href", as_uri(new))
         a.set("class", " ".join(filter(None, [a.get("class"),
                                               "qt-xref" if internal else "qt-external"])))
 
@@ -145,7 +152,7 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
         for link in related:
             internal = writer.is_internal(link.target_url, article)
             li = ET.SubElement(ul, "li")
-            a = ET.SubElement(li, "a", {"href": writer.related_href(link, article),
+            a = ET.SubElement(li, "a", {"href": as_uri(writer.related_href(link, article)),
                                         "class": "qt-xref" if internal else "qt-external"})
             a.text = link.title
     return section

@@ -86,23 +86,28 @@ class Article:
 
     @property
     def listed_related(self) -> tuple[RelatedLink, ...]:
-        """The related links a reader is shown: each other article once, in order.
+        """The related links a reader is shown: each other question once, in order.
 
-        The site's data repeats links (the same url twice, or an article filed under two
-        subjects) and may link an article to itself; `related` keeps them as written.
+        The site's data repeats links (the same url twice, or the same question filed under two
+        subjects, at two urls with one title) and may link an article to itself; `related`
+        keeps them as written.
         """
-        seen = {self.url}
+        seen = {self.url, _title_key(self.title)}
         listed = []
         for link in self.related:
-            key = link.target_url or link.canonical_url or link.url
-            if key not in seen:
-                seen.add(key)
+            keys = (link.target_url or link.canonical_url or link.url, _title_key(link.title))
+            if not seen.intersection(keys):
+                seen.update(keys)
                 listed.append(link)
         return tuple(listed)
 
     def replace(self, **changes: object) -> Article:
         """A copy with some fields changed (the model is immutable)."""
         return dataclasses.replace(self, **changes)
+
+
+def _title_key(title: str) -> str:
+    return "title:" + " ".join(title.casefold().split())
 
 
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -45,6 +44,7 @@ class OutputFolder:
         self.written: list[Path] = []
         self._seen: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
+        self._was_output = (self.root / OUTPUT_MARKER).is_file()  # made by an earlier build
 
     def path(self, *components: str) -> Path:
         """`root/c1/c2/...`, each component made safe; raises if it would leave the root."""
@@ -72,15 +72,37 @@ class OutputFolder:
             self._folders[path.parent] = folder
         return folder
 
-    def clear(self, folder: str) -> None:
-        """Remove `root/folder` and everything in it (a symbolic link there is refused)."""
-        if self._folders:
-            raise BuildError("the output folder can only be cleared before anything is written")
+    def check_sweep(self, folder: str) -> Path:
+        """`root/folder`, if `sweep` may remove files from it; else a BuildError (before anything
+        is written). Only a folder qtconvert made is swept: one in an output folder that holds
+        the marker, never a symbolic link."""
         path = self.root / safe_name(folder)
         if path.is_symlink():
-            raise BuildError(f"refusing to clear {path}: a symbolic link")
-        if path.is_dir():
-            shutil.rmtree(path)
+            raise BuildError(f"refusing to clean {path}: a symbolic link")
+        if path.exists() and not self._was_output:
+            raise BuildError(f"refusing to clean {path}: {self.root} has no {OUTPUT_MARKER}, so "
+                             "qtconvert did not make it; remove the folder yourself or choose "
+                             "another --out")
+        return path
+
+    def sweep(self, folder: str) -> list[Path]:
+        """Remove the files under `root/folder` that this build did not write (articles since
+        removed, or left out), then empty folders; returns the removed files. Run after the
+        writer has finished, so a build that fails or is killed leaves the old outputs."""
+        top = self.check_sweep(folder)
+        removed: list[Path] = []
+        for dirpath, dirnames, filenames in os.walk(top, topdown=False):
+            here = Path(dirpath)
+            for name in filenames:
+                if here / name not in self._seen:
+                    (here / name).unlink()
+                    removed.append(here / name)
+            for name in dirnames:
+                try:
+                    (here / name).rmdir()  # only when empty; a symbolic link is left alone
+                except OSError:
+                    pass
+        return removed
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
         """Write `data` to `path` (from `self.path`) atomically; each path once per build."""
@@ -115,7 +137,7 @@ class OutputFolder:
             if sink is not None:
                 sink.close()
         except SinkError as error:
-            raise BuildError(f"could not write {error}") from None
+            raise BuildError(str(error)) from None
         except BaseException:
             if sink is not None:
                 sink.abort()
@@ -126,7 +148,7 @@ class OutputFolder:
     def _sink(self) -> FileSink | None:
         """A running helper process, or None (and files written here) if none can start."""
         try:
-            return FileSink()
+            return FileSink(self.root)
         except OSError:
             return None
 
@@ -147,7 +169,10 @@ class OutputFolder:
         return path
 
     def _store(self, path: Path, data: bytes) -> None:
-        store_file(path, data)
+        try:
+            store_file(path, data)
+        except OSError as error:
+            raise BuildError(f"could not write {path}: {error.strerror or error}") from None
 
     def write_text(self, path: Path, text: str) -> Path:
         return self.write_bytes(path, text.encode("utf-8"))

@@ -13,7 +13,7 @@ markup; so the writer escapes every `<` that could open HTML as `\\<` outside co
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 __all__ = ["RELATED_HEADING", "related_block", "split_answer", "escape_html", "unescape_html",
            "code_and_math"]
@@ -27,32 +27,28 @@ def _escape_link_text(text: str) -> str:
     return _LINK_TEXT_SPECIAL.sub(r"\\\1", text)
 
 
-def related_block(links: Iterable[tuple[str, str]], anchor: str = "") -> str:
-    """`(title, href)` pairs -> the Markdown list appended after the answer ('' when none).
-
-    Each question is listed once, and never the article itself (an href to its own `anchor`):
-    the site's data repeats related links. The list is made from hrefs alone, so that the
-    reader, which has only the front matter, makes the same list and can strip it.
-    """
-    own = f"#{anchor}" if anchor else None
-    seen: set[str] = set()
-    items = []
-    for title, href in links:
-        if href not in seen and not (own and href.endswith(own)):
-            seen.add(href)
-            items.append(f"- [{_escape_link_text(title)}](<{href}>)")
+def related_block(links: Iterable[tuple[str, str]]) -> str:
+    """`(title, href)` pairs -> the Markdown list appended after the answer ('' when none)."""
+    items = [f"- [{_escape_link_text(title)}](<{href}>)" for title, href in links]
     if not items:
         return ""
     return "\n\n" + RELATED_HEADING + "\n\n" + "\n".join(items) + "\n"
 
 
-def split_answer(body: str, links: Iterable[tuple[str, str]], anchor: str = "") -> str:
-    """The answer part of an exported body: the body without its generated related list,
-    with the writer's HTML escapes undone."""
-    block = related_block(links, anchor)
-    body = body.rstrip("\n") + "\n"
-    if block and body.endswith(block):
-        body = body[: -len(block)]
+_RELATED_ITEM = re.compile(r"- \[(?:[^\\\]\n]|\\.)*\]\(<([^<>\n]*)>\)")
+
+
+def split_answer(body: str, hrefs: Collection[str]) -> str:
+    """The answer part of an exported body: the body without its generated related list (the
+    last "Related questions" section, when every item links one of the front matter's
+    `hrefs`), with the writer's HTML escapes undone."""
+    body = body.rstrip("\n")
+    head = "\n\n" + RELATED_HEADING + "\n\n"
+    at = body.rfind(head)
+    if at >= 0:
+        items = [_RELATED_ITEM.fullmatch(line) for line in body[at + len(head):].split("\n")]
+        if all(m is not None and m.group(1) in hrefs for m in items):
+            body = body[:at]
     return unescape_html(body.strip("\n"))
 
 

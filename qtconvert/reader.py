@@ -19,7 +19,7 @@ import frontmatter
 import yaml
 
 from . import answer_text, plain_markdown
-from .model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink, anchor_for_url
+from .model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink
 from .output import OUTPUT_MARKER
 
 __all__ = ["load", "read_article", "parse_article"]
@@ -161,8 +161,7 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
     else:
         related = tuple(_related_plain(meta.get("related"), path, base_url, warnings))
         answer = answer_text.normalise_markdown(plain_markdown.split_answer(
-            body, ((r.title, href) for r, href in zip(related, _hrefs(meta.get("related")))),
-            anchor_for_url(url)))
+            body, set(_hrefs(meta.get("related")))))
         keywords = _keywords(meta.get("keywords"), path, warnings)
         description = _optional(meta, "description", str, "", path, warnings)
     if not answer.strip() or answer.strip() == "&nbsp;":

@@ -115,8 +115,9 @@ def test_format_can_be_repeated_and_listed(tmp_path):
 def test_an_output_folder_inside_the_source_is_not_read_back(tmp_path):
     write_article(tmp_path, "good.md", url="/learn/mathematics/questions/good")
     for _ in range(2):  # the second build must not read out/markdown/.../good.md as input
-        result = run("build", "-q", "-f", "markdown", cwd=tmp_path)
+        result = run("build", ".", "-q", "-f", "markdown", cwd=tmp_path)
         assert result.returncode == 0, result.stderr
+        assert (tmp_path / "out" / "markdown" / "mathematics" / "good.md").is_file()
     assert (tmp_path / "out" / ".qtconvert-output").is_file()
     result = run("check", "--json", str(tmp_path))
     assert json.loads(result.stdout)["articles"] == 1
@@ -151,3 +152,15 @@ def test_clean_removes_what_a_build_no_longer_makes(tmp_path):
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (out / "markdown" / "mathematics").iterdir()) == ["a.md"]
     assert keep.read_text() == "mine"
+
+
+def test_clean_refuses_a_folder_qtconvert_did_not_make(tmp_path):
+    write_article(tmp_path / "in", "a.md", url="/learn/mathematics/questions/a")
+    home = tmp_path / "home"
+    (home / "markdown" / "notes").mkdir(parents=True)
+    (home / "markdown" / "notes" / "todo.md").write_text("mine")
+    result = run("build", str(tmp_path / "in"), "-o", str(home), "-q", "-f", "markdown",
+                 "--clean")
+    assert result.returncode == 1 and "has no .qtconvert-output" in result.stderr
+    assert (home / "markdown" / "notes" / "todo.md").read_text() == "mine"
+    assert not (home / "markdown" / "mathematics").exists()  # refused before any writing

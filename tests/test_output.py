@@ -9,6 +9,7 @@ import pytest
 
 from qtconvert import output
 from qtconvert.errors import BuildError
+from qtconvert.file_sink import FileSink, SinkError
 from qtconvert.output import OutputFolder
 
 
@@ -103,7 +104,7 @@ def test_write_all_writes_in_process_when_no_helper_can_start(tmp_path, monkeypa
     assert all(path.is_file() for path in written)
 
 
-def test_clear_refuses_a_symlink_and_anything_after_the_first_write(tmp_path):
+def test_sweep_refuses_a_symlink_and_a_folder_qtconvert_did_not_make(tmp_path):
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "precious.txt").write_text("x")
@@ -111,8 +112,62 @@ def test_clear_refuses_a_symlink_and_anything_after_the_first_write(tmp_path):
     (tmp_path / "out" / "epub").symlink_to(outside)
     out = OutputFolder(tmp_path / "out")
     with pytest.raises(BuildError, match="symbolic link"):
-        out.clear("epub")
+        out.check_sweep("epub")
+    (tmp_path / "home" / "markdown").mkdir(parents=True)  # somebody's own folder
+    (tmp_path / "home" / "markdown" / "todo.md").write_text("mine")
+    with pytest.raises(BuildError, match="has no .qtconvert-output"):
+        OutputFolder(tmp_path / "home").check_sweep("markdown")
     assert (outside / "precious.txt").exists()
-    out.write_text(out.path("markdown", "a.md"), "a")
-    with pytest.raises(BuildError, match="before anything is written"):
-        out.clear("markdown")
+    assert (tmp_path / "home" / "markdown" / "todo.md").exists()
+
+
+def test_sweep_removes_only_what_this_build_did_not_write(tmp_path):
+    first = OutputFolder(tmp_path)
+    first.write_all(_files(first, 3))
+    stale = first.write_text(first.path("f0", "old", "gone.txt"), "old")
+    second = OutputFolder(tmp_path)  # the next build: the marker says qtconvert made it
+    kept = second.write_all(_files(second, 3))
+    assert second.sweep("f0") == [stale]
+    assert all(p.is_file() for p in kept)
+    assert not stale.parent.exists()  # its emptied folder goes too
+
+
+
+
+def test_the_helper_creates_nothing_outside_its_folder(tmp_path):
+    """A stream out of step (or a caller's bug) cannot make the helper write elsewhere."""
+    sink = FileSink(tmp_path / "out")
+    (tmp_path / "out").mkdir()
+    sink.put(tmp_path / "out" / "a.txt", b"a")
+    sink.put(tmp_path / "elsewhere.txt", b"x")
+    with pytest.raises(SinkError, match="elsewhere.txt: outside the output folder"):
+        sink.close()
+    assert (tmp_path / "out" / "a.txt").read_bytes() == b"a"
+    assert not (tmp_path / "elsewhere.txt").exists()
+
+
+def test_a_write_cut_short_is_never_sent_again(tmp_path, monkeypatch):
+    """An interrupt inside the pipe write: the helper gets a cut record and creates no file
+    from misaligned bytes; `abort` after it neither resends nor fails."""
+    (tmp_path / "out").mkdir()
+    sink = FileSink(tmp_path / "out")
+    sink.put(tmp_path / "out" / "whole.txt", b"w" * 10)
+    sink._send()
+    real = sink._process.stdin
+
+    class CutShort:
+        def write(self, data):
+            real.write(bytes(data[:len(data) // 2]))
+            real.flush()
+            raise KeyboardInterrupt
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+    monkeypatch.setattr(sink._process, "stdin", CutShort())
+    with pytest.raises(KeyboardInterrupt):
+        sink.put(tmp_path / "out" / "big.bin", b"b" * (2 << 20))  # past the flush size
+    sink.abort()
+    sink.abort()  # twice is harmless
+    assert (tmp_path / "out" / "whole.txt").read_bytes() == b"w" * 10
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["whole.txt"]

@@ -112,9 +112,7 @@ def test_related_links_are_relative_inside_the_build_and_canonical_outside(conte
     # written by this build: a relative path, with the target's stable anchor as fragment
     assert hrefs[regex] == f"../computer-science/{regex}.md#qt-computer-science--{regex}"
     assert hrefs[sql] == f"https://quicktakes.io/learn/computer-science/questions/{sql}"
-    anchor = yaml.safe_load(text.split("---\n")[1])["anchor"]
-    assert text.endswith(plain_markdown.related_block(((r["title"], r["href"]) for r in related),
-                                                      anchor))
+    assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
     for href in hrefs.values():  # every relative link points at a file of the export
         path, _, fragment = href.partition("#")
         assert href.startswith("https://") or (content_out / "x" / path).resolve().is_file()
@@ -239,9 +237,10 @@ def test_the_related_list_shows_each_other_question_once(tmp_path):
              "url": "/learn/mathematics/questions/y"}
     itself = {**twice, "id": 1, "title": "What is x?", "url": "/learn/mathematics/questions/x"}
     missing = {**twice, "id": 3, "title": "What is z?", "url": "/learn/mathematics/questions/z"}
+    elsewhere = {**twice, "subject": "Physics", "url": "/learn/physics/questions/y"}
     site_article(tmp_path / "in", "mathematics", "x", related_article1=twice,
                  related_article2=itself, related_article3=missing, related_article4=twice,
-                 related_article5=missing)
+                 related_article5=elsewhere)  # the same question filed under another subject
     site_article(tmp_path / "in", "mathematics", "y", id=2)
     build(tmp_path / "in", tmp_path / "out", MARKDOWN)
     text = (tmp_path / "out" / "markdown" / "mathematics" / "x.md").read_text()

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from conftest import needs_corpus
 
-from qtconvert import html_body, pandoc
+from qtconvert import html_body, model, pandoc
 from qtconvert.output import OutputFolder
 from qtconvert.writers.base import BuildOptions, Writer
 from qtconvert.xref import QTREF_SCHEME, parse_article_url, related_counts
@@ -185,6 +185,26 @@ def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_pa
              html_body.article_element(content.articles[0], fragment, w).iter("a")}
     assert links["a"] == "https://de.wikipedia.org/wiki/Stra%C3%9Fe%20mit%20%C3%9C"
     assert links["b"] == "https://quicktakes.io/learn/x/questions/caf%C3%A9"
+
+
+@pytest.mark.parametrize("href, uri", [
+    ("https://example.com/a{b}|c", "https://example.com/a%7Bb%7D%7Cc"),
+    ("https://example.com/50% off", "https://example.com/50%25%20off"),
+    ("https://example.com/a%20b?q=1#x", "https://example.com/a%20b?q=1#x"),  # valid: as it is
+    ('https://example.com/"q"^`', "https://example.com/%22q%22%5E%60"),
+])
+def test_every_href_becomes_a_valid_uri(href, uri):
+    assert html_body.as_uri(href) == uri
+
+
+def test_related_question_links_are_valid_uris(content, tmp_path):
+    balance = _article(content, "how-do-you-balance-a-chemical-equation")
+    odd = model.RelatedLink(id=None, title="Straße", subject="X", url="/learn/x/questions/y z",
+                            canonical_url="https://quicktakes.io/learn/x/questions/Straße mit Ü")
+    w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
+    nav = html_body.article_element(balance.replace(related=(odd,)), "<p>x</p>", w).find("nav")
+    assert [a.get("href") for a in nav.iter("a")] == [
+        "https://quicktakes.io/learn/x/questions/Stra%C3%9Fe%20mit%20%C3%9C"]
 
 
 def test_a_book_lists_each_related_question_once_and_never_itself(content, tmp_path):

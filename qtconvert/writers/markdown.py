@@ -101,8 +101,9 @@ class MarkdownWriter(Writer):
                       f"  url: {_scalar(link.url)}", f"  href: {_scalar(href)}"]
         front = "\n".join(lines) + "\n"
         answer = plain_markdown.escape_html(self._resolve_links(article))
+        href_of = dict(zip(article.related, hrefs))  # the body lists each question once
         related = plain_markdown.related_block(
-            ((link.title, href) for link, href in zip(article.related, hrefs)), article.anchor)
+            (link.title, href_of[link]) for link in article.listed_related)
         return f"---\n{front}---\n\n{answer}" + (related or "\n")
 
     def _resolve_links(self, article: Article) -> str:
