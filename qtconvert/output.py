@@ -187,11 +187,11 @@ class OutputFolder:
 
     def commit(self, tmp: Path, path: Path) -> Path:
         """Rename a finished temporary file (from `temporary_path`) onto `path`."""
-        path = self._folder(Path(path)) / Path(path).name
-        if path in self._seen:
+        try:
+            path = self._claim(path)
+        except BuildError:
             Path(tmp).unlink(missing_ok=True)
-            raise BuildError(f"{path} was already written in this build")
-        self._seen.add(path)
+            raise
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         self.written.append(path)
