@@ -65,6 +65,7 @@ def _subtitle_lines(subtitle: str) -> tuple[int, list[str]]:
 def cover_svg(book: Book) -> bytes:
     """The cover image: colour field, title, subtitle, subjects, question count."""
     bg, ink = book.cover_colour, text_colour(book.cover_colour)
+    count = counted(len(book.articles), "question and answer")
     size, lines = _title_lines(book.title)
     y = 1000
     title = []
@@ -104,7 +105,7 @@ def cover_svg(book: Book) -> bytes:
 {chr(10).join(subtitle)}
 <rect x="{MARGIN}" y="2170" width="{WIDTH - 2 * MARGIN}" height="4" opacity="0.6"/>
 <text x="{MARGIN}" y="2270" font-size="56">{escape(subjects)}</text>
-<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(counted(len(book.articles), "question and answer"))}</text>
+<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(count)}</text>
 </g>
 </svg>
 """

@@ -64,7 +64,8 @@ class JsonLdWriter(Writer):
     def graph(self, article: Article) -> dict[str, Any]:
         """The JSON-LD document of one article."""
         text = answer_html(article.answer, self.link_resolver(article), article.canonical_url)
-        related = [self.related_href(link, article) for link in article.listed_related]
+        related = list(dict.fromkeys(self.related_href(link, article)
+                                     for link in article.listed_related))
         return article_graph(article, self.profile, self.site, text, related)
 
     def write(self) -> list[Path]:
