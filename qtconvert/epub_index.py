@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from .model import Article
+from .typography import curly_quotes
 
 __all__ = ["IndexPage", "build_index"]
 
@@ -100,9 +101,9 @@ def _page(title: str, bar: str, body: str) -> str:
 def _entry(term: str, articles: list[Article], href_for: Callable[[Article], str]) -> str:
     ordered = sorted(articles, key=lambda a: (a.question.casefold(), a.url))
     locators = "".join(f'<li><a epub:type="index-locator" href="{href_for(a)}">'
-                       f"{escape(a.question)}</a></li>" for a in ordered)
+                       f"{escape(curly_quotes(a.question))}</a></li>" for a in ordered)
     return (f'<li epub:type="index-entry"><span epub:type="index-term" class="qt-term">'
-            f'{escape(term)}</span><ul epub:type="index-locator-list" class="qt-locators">{locators}</ul></li>')
+            f'{escape(curly_quotes(term))}</span><ul epub:type="index-locator-list" class="qt-locators">{locators}</ul></li>')
 
 
 def _letter_bar(order: list[str], hrefs: dict[str, str], current: str | None) -> str:

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 from .epub_math import finish_math
 from .html_body import SAFE_SCHEMES, article_element
+from .typography import curly_quotes
 from .model import Article
 from .writers.base import Writer
 
@@ -99,7 +100,7 @@ def article_document(article: Article, fragment: str, writer: Writer, files: Con
     _fix_links(section, files)
     has_math = finish_math(section)
     body = serialize(section)
-    return document(article.question or article.title, body, language,
+    return document(curly_quotes(article.question or article.title), body, language,
                     body_attrs=' epub:type="bodymatter"'), has_math
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from . import answer_text, pandoc, tex_repair
 from .model import Article
+from .typography import curl_tree
 from .writers.base import Progress, Writer
 from .xref import pending_target
 
@@ -155,4 +156,5 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
             a = ET.SubElement(li, "a", {"href": as_uri(writer.related_href(link, article)),
                                         "class": "qt-xref" if internal else "qt-external"})
             a.text = link.title
+    curl_tree(section)  # typographic quotes; code and math stay as written
     return section

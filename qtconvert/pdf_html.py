@@ -18,6 +18,7 @@ from .books import Book, counted
 from .model import Article
 from .output import safe_name
 from .pdf_index import index_element, keyword_index
+from .typography import curl_tree
 
 __all__ = ["Volume", "split_volumes", "short_question", "document"]
 
@@ -164,6 +165,7 @@ def _contents(body: ET.Element, volume: Volume) -> None:
             number += 1
     last = _el(_el(nav, "ol", class_="qt-toc-back"), "li")
     _el(last, "a", "Index", href="#qt-index")
+    curl_tree(nav)
 
 
 _CODE = {"code", "pre", "kbd", "samp"}
@@ -241,7 +243,8 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
             section[0].text = f"Question {number}"  # as in the contents: a label, not a sum
             body.append(section)
             number += 1
-    body.append(index_element(entries,
-                              scope="volume" if volume.count > 1 else "book"))
+    index = index_element(entries, scope="volume" if volume.count > 1 else "book")
+    curl_tree(index)
+    body.append(index)
     _keep_together(body)
     return "<!DOCTYPE html>\n" + ET.tostring(html, encoding="unicode", method="html")

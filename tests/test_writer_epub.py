@@ -21,6 +21,7 @@ import pytest
 
 from conftest import CONTENT, CORPUS, needs_corpus
 from qtconvert.build import build
+from qtconvert.typography import curly_quotes
 from qtconvert.writers import BuildOptions
 from qtconvert.writers.epub import page_names
 
@@ -283,7 +284,7 @@ def test_related_questions_link_inside_or_to_the_web(content_books):
 def test_index_links_to_articles_with_the_keyword(content_books, content):
     book = content_books["chemistry"]
     files = page_names(content.by_subject("chemistry"))
-    keywords = {files[a.url]: {k.casefold() for k in a.keywords}
+    keywords = {files[a.url]: {curly_quotes(k).casefold() for k in a.keywords}
                 for a in content.by_subject("chemistry")}
     pages = [h for h in book.spine if h.startswith("index")]
     entries = [e for p in pages for e in book.doc(p).iter(f"{XHTML}li")

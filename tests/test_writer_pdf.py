@@ -18,6 +18,7 @@ from qtconvert import weasy
 from qtconvert.build import build, prepare
 from qtconvert.errors import UsageError
 from qtconvert.output import OutputFolder
+from qtconvert.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
 from qtconvert.writers.pdf import PdfWriter
 
@@ -106,7 +107,7 @@ def test_bookmarks_are_subject_then_its_questions(content_pdfs):
         titles = [title for title, _, _ in items]
         assert titles == ["Contents", *book.subjects, "Index"]
         subject = items[1]
-        assert [t for t, _, _ in subject[2]] == [a.question for a in book.articles]
+        assert [t for t, _, _ in subject[2]] == [curly_quotes(a.question) for a in book.articles]
         pages = [p for _, p, _ in subject[2]]
         assert pages == sorted(pages) and len(set(pages)) == len(pages)  # one page each
 
@@ -120,7 +121,7 @@ def test_each_question_heading_is_on_its_bookmarked_page(content_pdfs):
 
 def test_internal_links_point_at_the_page_of_their_target(content_pdfs):
     books, paths = content_pdfs
-    anchors = {a.anchor: a.question for b in books for a in b.articles}
+    anchors = {a.anchor: curly_quotes(a.question) for b in books for a in b.articles}
     checked = 0
     for book in books:
         reader = pypdf.PdfReader(paths[book.key])
@@ -145,9 +146,10 @@ def test_contents_print_the_real_page_numbers(content_pdfs):
         toc_end = next(p for t, p, _ in outline(reader) if t == book.subjects[0])
         toc = _norm(" ".join(reader.pages[n].extract_text() for n in range(toc_start, toc_end)))
         for article in book.articles:
-            m = re.search(re.escape(_norm(article.question)) + r"[\s.]*?(\d+)", toc)
-            assert m, f"{article.question!r} not in the contents of {book.key}"
-            assert int(m.group(1)) == pages[article.question] + 1
+            question = curly_quotes(article.question)  # as printed
+            m = re.search(re.escape(_norm(question)) + r"[\s.]*?(\d+)", toc)
+            assert m, f"{question!r} not in the contents of {book.key}"
+            assert int(m.group(1)) == pages[question] + 1
 
 
 def test_related_questions_show_their_page(content_pdfs):
@@ -253,8 +255,8 @@ def test_letter_paper_and_flowing_questions(tmp_path, content_pdfs):
     pages = question_pages(reader)
     book = books[0]
     for before, after in zip(book.articles, book.articles[1:]):  # no page break between
-        start = reader.pages[pages[after.question]].extract_text()
-        end = reader.pages[pages[after.question] - 1].extract_text()
+        start = reader.pages[pages[curly_quotes(after.question)]].extract_text()
+        end = reader.pages[pages[curly_quotes(after.question)] - 1].extract_text()
         assert before.slug[:30] in _norm(start + end).replace(" ", "")
 
 
@@ -278,7 +280,8 @@ def test_recipe_book_has_a_part_per_subject(tmp_path):
     reader = pypdf.PdfReader(path)
     parts = outline(reader)[1:-1]
     assert [t for t, _, _ in parts] == list(dict.fromkeys(a.subject for a in book.articles))
-    assert [q for _, _, qs in parts for q, _, _ in qs] == [a.question for a in book.articles]
+    assert [q for _, _, qs in parts for q, _, _ in qs] == [curly_quotes(a.question)
+                                                           for a in book.articles]
     assert "Mathematics · Chemistry" in reader.pages[0].extract_text().replace("\n", " ")
 
 
@@ -289,7 +292,7 @@ def test_interleaved_subjects_make_one_part(tmp_path):
     books, paths, _ = _build(CONTENT, tmp_path / "out", book=recipe)
     parts = outline(pypdf.PdfReader(paths[0]))[1:-1]
     assert [t for t, _, _ in parts] == ["Mixed Bag"]
-    assert [q for q, _, _ in parts[0][2]] == [a.question for a in books[0].articles]
+    assert [q for q, _, _ in parts[0][2]] == [curly_quotes(a.question) for a in books[0].articles]
 
 
 def test_custom_stylesheet_replaces_the_default(tmp_path):

@@ -10,6 +10,7 @@ from conftest import needs_corpus
 
 from qtconvert import html_body, model, pandoc
 from qtconvert.output import OutputFolder
+from qtconvert.typography import curly_quotes
 from qtconvert.writers.base import BuildOptions, Writer
 from qtconvert.xref import QTREF_SCHEME, parse_article_url, related_counts
 
@@ -213,5 +214,6 @@ def test_a_book_lists_each_related_question_once_and_never_itself(content, tmp_p
     w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
     nav = html_body.article_element(doubled, "<p>x</p>", w).find("nav")
     titles = [a.text for a in nav.iter("a")]
-    expected = [link.title for link in balance.related if link.target_url != balance.url]
+    expected = [curly_quotes(link.title) for link in balance.related
+                if link.target_url != balance.url]
     assert titles == expected and len(expected) < len(balance.related)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .. import html_body
 from ..books import Book, counted
+from ..typography import curly_quotes
 from ..epub_cover import cover_page, cover_svg, title_page
 from ..epub_index import build_index
 from ..epub_nav import NavEntry, nav_body
@@ -144,7 +145,7 @@ class EpubWriter(Writer):
     def _toc(self, groups: list[tuple[str, str, tuple[Article, ...]]], index) -> list[NavEntry]:
         toc = []
         for key, name, articles in groups:
-            children = tuple(NavEntry(a.question or a.title, self._hrefs[a.url])
+            children = tuple(NavEntry(curly_quotes(a.question or a.title), self._hrefs[a.url])
                              for a in articles)
             href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
             toc.append(NavEntry(name, href, children))

@@ -121,9 +121,10 @@ class PdfWriter(Writer):
     def _section(self, article: Article, fragment: str) -> ET.Element:
         section = html_body.article_element(article, fragment, self)
         heading = section.find("h2")
-        if heading is not None:
-            heading.set("data-short", pdf_html.short_question(article.question))
-            heading.set("data-bookmark", article.question)
+        if heading is not None:  # as printed (typographic quotes)
+            question = "".join(heading.itertext())
+            heading.set("data-short", pdf_html.short_question(question))
+            heading.set("data-bookmark", question)
         _fix_local_links(section, article.anchor)
         source = ET.SubElement(section, "p", {"class": "qt-source"})
         source.text = article.canonical_url.split("://", 1)[-1]

@@ -1,0 +1,71 @@
+"""Typographic quotes for the books: `"x"` becomes “x”, `it's` becomes it’s.
+
+The site stores straight quotes. A printed or e-book page sets curly ones, so the EPUB and PDF
+writers pass their text through here; code, math and anything else set as it is stays
+straight. Pandoc's `smart` extension is not used: it would also turn `--` in prose into a
+dash, and question titles do not pass through pandoc.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+__all__ = ["curly_quotes", "curl_tree"]
+
+# after these (or at the start of a block) a quote opens
+_OPENING_CONTEXT = set(" \t\n\u00a0([{\u2018\u201c\u2014\u2013/-")
+# text in these is shown as it is written
+_VERBATIM = {"code", "pre", "kbd", "samp", "tt", "script", "style", "math", "svg", "img"}
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "section", "nav",
+           "ul", "ol", "blockquote", "table", "tr", "dt", "dd", "figcaption", "caption", "body"}
+
+
+def curly_quotes(text: str | None, before: str = " ") -> str | None:
+    """`text` with its straight quotes made typographic; `before` is the character before it.
+
+    A quote after a digit is a prime (5'10", 12") and stays straight.
+    """
+    if not text or ("'" not in text and '"' not in text):
+        return text
+    out = []
+    prev = before
+    for i, ch in enumerate(text):
+        if ch == "'" or ch == '"':
+            after = text[i + 1:i + 3] or "x"  # at the end of a text node, an element follows
+            opens = prev in _OPENING_CONTEXT and not after[0].isspace()
+            if prev.isdigit():
+                pass
+            elif ch == "'" and after.isdigit():  # an elision: the ’90s
+                ch = "\u2019"
+            elif ch == "'":
+                ch = "\u2018" if opens else "\u2019"
+            else:
+                ch = "\u201c" if opens else "\u201d"
+        out.append(ch)
+        prev = ch
+    return "".join(out)
+
+
+def _local(tag: str) -> str:
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def curl_tree(element: ET.Element, before: str = " ") -> str:
+    """Make the quotes in `element`'s text typographic, in place, in document order; returns
+    the last character, so that a quote after the element knows what it follows. Code, math
+    (TeX in `span.math` or MathML) and images are left as they are."""
+    tag = _local(element.tag)
+    if tag in _VERBATIM or "math" in (element.get("class") or "").split():
+        text = "".join(element.itertext())
+        prev = text[-1] if text else before
+    else:
+        prev = " " if tag in _BLOCKS else before
+        element.text = curly_quotes(element.text, prev)
+        if element.text:
+            prev = element.text[-1]
+        for child in element:
+            prev = curl_tree(child, prev)
+        if tag in _BLOCKS:
+            prev = " "
+    element.tail = curly_quotes(element.tail, prev)
+    return element.tail[-1] if element.tail else prev
