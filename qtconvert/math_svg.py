@@ -54,6 +54,8 @@ _CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u
 # binary operators TeX spaces like `+`, which ziamath sets tight or not at all
 _BINARY = {"\u2227", "\u2228", "\u2229", "\u222a", "\u00d7", "\u00f7", "\u22c5", "\u00b7",
            "\u2216", "\u2218", "\u2297", "\u2295"}
+# relations ziamath sets tight; TeX spaces them like `=` (5mu)
+_RELATIONS = {"\u2282", "\u22a5", "\u27c2"}  # \subset, \perp (latex2mathml: an <mi>)
 # operator names take a thin space before an operand (`\det A`), none before a bracket
 _FUNCTIONS = set("sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg "
                  "exp det dim ker deg arg gcd hom Pr max min sup inf lim".split())
@@ -93,6 +95,9 @@ def _space_like_tex(mathml: ET.Element) -> None:
                     child.attrib.update(form="prefix", lspace="0em", rspace="0em")
             elif text in _BINARY:
                 child.attrib.update(lspace="mediummathspace", rspace="mediummathspace")
+            elif text in _RELATIONS:
+                child.tag = child.tag[:-2] + "mo"
+                child.attrib.update(lspace="thickmathspace", rspace="thickmathspace")
 
 
 def _mathml(tex: str, display: bool) -> ET.Element:

@@ -111,6 +111,9 @@ def test_binary_operators_and_operator_names_are_spaced():
     plus = _width("p + q") - _width("p {+} q")
     for op in (r"\wedge", r"\cup", r"\times"):
         assert abs((_width(f"p {op} q") - _width(f"p {{{op}}} q")) - plus) < 0.02, op
+    equals = _width("p = q") - _width("p {=} q")
+    for op in (r"\subset", r"\perp"):
+        assert abs((_width(f"p {op} q") - _width(f"p {{{op}}} q")) - equals) < 0.02, op
     # an operator name before an operand takes a thin space, none before a bracket
     assert _width(r"\det A") > _width(r"\det{}\!A") + 0.1
     mathml = ET.tostring(math_svg._mathml(r"\sin(x) + \sin x", False), encoding="unicode")
