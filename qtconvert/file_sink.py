@@ -129,7 +129,7 @@ class FileSink:
         self._finished = True
         try:
             self._process.stdin.close()
-        except (BrokenPipeError, ValueError):
+        except BrokenPipeError:
             pass
         errors = self._process.stderr.read().decode("utf-8", "replace").strip()
         self._process.stderr.close()

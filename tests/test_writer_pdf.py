@@ -54,7 +54,7 @@ def content_pdfs(tmp_path_factory):
 # -- reading PDFs ----------------------------------------------------------------------------
 
 def _norm(text: str) -> str:
-    return " ".join(text.replace("\u2060", "").split())
+    return " ".join(text.split())
 
 
 def outline(reader: pypdf.PdfReader) -> list[tuple[str, int, list]]:
