@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from .reader import load
 from .recipes import books_for
 from .writers import BuildOptions, Progress, get_writer
 
-__all__ = ["BuildResult", "build", "prepare", "ALL_FORMATS"]
+__all__ = ["BuildResult", "build", "prepare", "select_subjects", "ALL_FORMATS"]
 
 ALL_FORMATS = ("epub", "pdf", "jsonld", "markdown")
 
@@ -32,6 +33,15 @@ def prepare(source: str | os.PathLike[str], config: Config | None = None) -> Col
     config = config or _config_for(source)
     collection = load(source, base_url=config.base_url)
     return run_filters(collection, config.filters, config.base_dir)
+
+
+def select_subjects(collection: Collection, subjects: Sequence[str]) -> Collection:
+    """`collection` narrowed to `subjects` (all when empty); an unknown key is a UsageError."""
+    unknown = sorted(set(subjects) - set(collection.subjects))
+    if unknown:
+        raise UsageError(f"no articles under subject {unknown[0]!r} (subjects: "
+                         f"{', '.join(collection.subjects)})")
+    return collection.select(subjects)
 
 
 def _config_for(source: str | os.PathLike[str]) -> Config:
@@ -61,11 +71,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
         first = collection.diagnostics[0]
         raise BuildError(f"--strict: {len(collection.diagnostics)} problem(s) in the input, "
                          f"the first: {first}")
-    selected = collection.select(options.subjects)
-    unknown = set(options.subjects) - set(collection.subjects)
-    if unknown:
-        raise UsageError(f"no articles under subject {sorted(unknown)[0]!r} (subjects: "
-                         f"{', '.join(collection.subjects)})")
+    selected = select_subjects(collection, options.subjects)
     if options.book is not None:
         books_for(selected, options)  # a bad recipe fails here, before anything is written
     folder = OutputFolder(out)

@@ -1,4 +1,4 @@
-"""The `qtconvert` command line: `check` and `build` (and `formats`).
+"""The `qtconvert` command line: `check`, `build`, `subjects` and `formats`.
 
 Exit status: 0 success, 1 errors in the input (bad articles are skipped, the others still
 built) or a failed build, 2 a usage error.
@@ -15,12 +15,14 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__
-from .build import ALL_FORMATS, build, prepare
+from .books import counted
+from .build import ALL_FORMATS, build, prepare, select_subjects
 from .config import load_config
 from .errors import QtConvertError, UsageError
 from .model import Collection
 from .package_data import data_dir
 from .progress import TerminalProgress
+from .reader import load
 from .writers import BuildOptions, available, get_writer
 from .xref import related_counts
 
@@ -91,9 +93,13 @@ def _parser() -> argparse.ArgumentParser:
                        help="print one JSON object: articles, subjects, errors, warnings "
                             "(counts), related {internal, external, by_rule}, subject_counts "
                             "and diagnostics")
+    check.add_argument("-s", "--subject", action="append", default=[], metavar="KEY",
+                       help="report only on this subject key (repeat for more); cross-"
+                            "references still resolve against every article")
     check.add_argument("-v", "--verbose", action="store_true",
-                       help=f"list every warning (default: the first {_LISTED_WARNINGS}) and "
-                            "every related link with the rule that resolved it")
+                       help=f"list every warning (default: the first {_LISTED_WARNINGS}), the "
+                            "notes (related links that go to the web) and every related link "
+                            "with the rule that resolved it")
 
     b = sub.add_parser("build", help="convert the articles to EPUB, PDF, JSON-LD and Markdown",
                        description="Convert the articles. Bad articles are skipped with a "
@@ -139,6 +145,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="also export articles marked no_index: true")
 
     sub.add_parser("formats", help="list the output formats (writers) available")
+    subjects = sub.add_parser("subjects", help="list the subjects: key, name, articles",
+                              description="List the subjects of DIR, one per line: the key "
+                                          "(for --subject), the number of articles and the "
+                                          "display name.")
+    subjects.add_argument("source", nargs="?", type=Path, metavar="DIR",
+                          help="folder of articles (*.md, searched recursively)")
+    subjects.add_argument("--json", action="store_true",
+                          help="print a JSON list of {key, name, articles}")
     return parser
 
 
@@ -159,49 +173,90 @@ def _config(args: argparse.Namespace, source: Path):
     return config
 
 
-def _summary(collection: Collection) -> dict[str, object]:
-    counts = related_counts(collection)
-    subjects = Counter(a.subject_key for a in collection)
+def _diagnostics_of(collection: Collection, selected: Collection):
+    """The diagnostics that concern `selected`: those of its articles' files, and every file
+    that could not be read as an article (its subject is unknown)."""
+    if selected is collection:
+        return collection.diagnostics
+    built = {a.source_path for a in collection}
+    mine = {a.source_path for a in selected}
+    return tuple(d for d in collection.diagnostics if d.path in mine or d.path not in built)
+
+
+def _summary(collection: Collection, selected: Collection) -> dict[str, object]:
+    counts = related_counts(selected)
+    subjects = Counter(a.subject_key for a in selected)
+    diagnostics = _diagnostics_of(collection, selected)
     return {
-        "articles": len(collection),
+        "articles": len(selected),
         "subjects": len(subjects),
-        "errors": len(collection.errors),
-        "warnings": len(collection.warnings),
+        "errors": sum(d.severity == "error" for d in diagnostics),
+        "warnings": sum(d.severity == "warning" for d in diagnostics),
+        "notes": sum(d.severity == "info" for d in diagnostics),
         "related": {"internal": counts.internal, "external": counts.external,
                     "by_rule": counts.by_rule},
         "subject_counts": dict(sorted(subjects.items())),
-        "diagnostics": [d.as_dict() for d in collection.diagnostics],
+        "diagnostics": [d.as_dict() for d in diagnostics],
     }
 
 
 def _check(args: argparse.Namespace) -> int:
     source = _source(args)
     collection = prepare(source, _config(args, source))
-    summary = _summary(collection)
-    failed = bool(collection.errors) or (args.strict and bool(collection.warnings))
+    selected = select_subjects(collection, args.subject)
+    summary = _summary(collection, selected)
+    diagnostics = _diagnostics_of(collection, selected)
+    failed = bool(summary["errors"]) or (args.strict and bool(summary["warnings"]))
     if args.json:
         print(json.dumps(summary, indent=2, ensure_ascii=False))
         return 1 if failed else 0
-    for d in collection.errors:
-        print(f"error: {d}")
-    for n, d in enumerate(collection.warnings):
+    for d in diagnostics:
+        if d.severity == "error":
+            print(f"error: {d}")
+    warnings = [d for d in diagnostics if d.severity == "warning"]
+    for n, d in enumerate(warnings):
         if n == _LISTED_WARNINGS and not args.verbose:
-            print(f"... and {len(collection.warnings) - n} more warnings (--verbose lists all)")
+            print(f"... and {len(warnings) - n} more warnings (--verbose lists all)")
             break
         print(f"warning: {d}")
     if args.verbose:
-        for a in collection:
+        for d in diagnostics:
+            if d.severity == "info":
+                print(f"note: {d}")
+        for a in selected:
             for link in a.related:
                 where = f"{link.target_url} (by {link.rule})" if link.target_url else \
                     f"{link.canonical_url} (external)"
                 print(f"related: {a.url} -> {where}")
-    rel = summary["related"]
-    by_rule = ", ".join(f"{k} {v}" for k, v in sorted(rel["by_rule"].items())) or "none"
-    print(f"{summary['articles']} articles in {summary['subjects']} subjects "
-          f"({', '.join(f'{k} {v}' for k, v in summary['subject_counts'].items())}); "
-          f"{summary['errors']} errors, {summary['warnings']} warnings; related links: "
-          f"{rel['internal']} internal (by {by_rule}), {rel['external']} external")
+    print(_check_line(summary))
     return 1 if failed else 0
+
+
+def _check_line(summary: dict) -> str:
+    """`57 articles in 1 subject (architecture 57); 0 errors, 2 warnings; related links: ...`"""
+    rel = summary["related"]
+    by_rule = ", ".join(f"{k} {v}" for k, v in sorted(rel["by_rule"].items()))
+    counts = ", ".join(f"{k} {v}" for k, v in summary["subject_counts"].items())
+    return (f"{counted(summary['articles'], 'article')} in "
+            f"{counted(summary['subjects'], 'subject')}" + (f" ({counts})" if counts else "")
+            + f"; {counted(summary['errors'], 'error')}, "
+              f"{counted(summary['warnings'], 'warning')}; related links: "
+              f"{rel['internal']:,} internal" + (f" (by {by_rule})" if by_rule else "")
+            + f", {rel['external']:,} to the web (not in this collection)")
+
+
+def _subjects(args: argparse.Namespace) -> int:
+    source = _source(args)
+    collection = load(source)
+    rows = [{"key": key, "name": name, "articles": len(collection.by_subject(key))}
+            for key, name in sorted(collection.subjects.items())]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max((len(r["key"]) for r in rows), default=0)
+        for r in rows:
+            print(f"{r['key']:{width}}  {r['articles']:6,}  {r['name']}")
+    return 1 if collection.errors else 0
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -216,15 +271,17 @@ def _build(args: argparse.Namespace) -> int:
         jsonld_profile=args.jsonld_profile, include_noindex=args.include_noindex)
     progress = TerminalProgress(quiet=args.quiet)
     result = build(source, args.out, options, progress)
-    skipped = result.collection.errors
+    selected = result.collection.select(options.subjects)
+    diagnostics = _diagnostics_of(result.collection, selected)
+    skipped = [d for d in diagnostics if d.severity == "error"]
     for d in skipped:
         print(f"error: {d} (skipped)", file=sys.stderr)
     if not args.quiet:
-        warnings = len(result.collection.warnings)
-        print(f"{len(result.collection)} articles built, {len(skipped)} skipped; "
-              f"{len(result.written)} files written to {args.out}"
-              + (f"; {warnings} warnings (`qtconvert check` lists them)" if warnings else ""),
-              file=sys.stderr)
+        warnings = sum(d.severity == "warning" for d in diagnostics)
+        print(f"{counted(len(selected), 'article')} built, {len(skipped):,} skipped; "
+              f"{counted(len(result.written), 'file')} written to {args.out}"
+              + (f"; {counted(warnings, 'warning')} (`qtconvert check` lists them)"
+                 if warnings else ""), file=sys.stderr)
     return 1 if skipped else 0  # the other articles were built, but the input has errors
 
 
@@ -243,7 +300,8 @@ def main(argv: list[str] | None = None) -> int:
                     description = f"{target} (cannot be loaded: {exc})"
                 print(f"{name:10} {description}")
             return 0
-        return _check(args) if args.command == "check" else _build(args)
+        commands = {"check": _check, "build": _build, "subjects": _subjects}
+        return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)
         return 2

@@ -15,7 +15,8 @@ from typing import Literal
 
 DEFAULT_BASE_URL = "https://quicktakes.io"
 
-Severity = Literal["error", "warning"]
+# "info": worth knowing, not a problem (a related link outside the collection goes to the web)
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,10 @@ class Collection:
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+    @property
+    def infos(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "info")
 
     def replace(self, *, articles: Sequence[Article] | None = None,
                 diagnostics: Sequence[Diagnostic] = ()) -> Collection:

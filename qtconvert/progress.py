@@ -33,7 +33,8 @@ class TerminalProgress(Progress):
             return
         took = time.monotonic() - self.t0
         end = "\r\x1b[K" if self.tty else ""
-        self.stream.write(f"{end}{self.label}: {self.count}/{self.total} done in {took:.1f} s\n")
+        steps = f"{self.count}/{self.total} " if self.total != 1 else ""  # not "1/1" of a volume
+        self.stream.write(f"{end}{self.label}: {steps}done in {took:.1f} s\n")
         self.stream.flush()
 
     def note(self, message: str) -> None:

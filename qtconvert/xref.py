@@ -92,7 +92,8 @@ class Resolver:
 
 
 def resolve_related(collection: Collection) -> Collection:
-    """Filter: resolve every related link; a link to a missing article is a warning."""
+    """Filter: resolve every related link. A link to an article outside the collection is
+    information, not a warning: it goes to the article's canonical web page, as it should."""
     resolver = Resolver(collection)
     articles: list[Article] = []
     warnings: list[Diagnostic] = []
@@ -104,7 +105,7 @@ def resolve_related(collection: Collection) -> Collection:
                 warnings.append(Diagnostic(
                     article.source_path, f"{link.field or f'related_article{n}'}.url",
                     f"{link.url} is not in the collection; linked to {link.canonical_url}",
-                    "warning"))
+                    "info"))
                 links.append(replace(link, target_url=None, rule=""))
             else:
                 links.append(replace(link, target_url=target.url, rule=rule))
@@ -143,7 +144,7 @@ class _AnswerLinks:
             canonical = self.collection.base_url + url + _fragment(href)
             warnings.append(Diagnostic(article.source_path, "answer",
                                        f"link {href} is not in the collection; linked to "
-                                       f"{canonical}", "warning"))
+                                       f"{canonical}", "info"))
             return before + canonical + after
         if m.group(4):  # an autolink `<url>` becomes `[title](qtref:url)`
             return f"[{target.title}]({QTREF_SCHEME}{target.url})"

@@ -40,14 +40,51 @@ def test_check_reports_errors_with_exit_1(tmp_path, capsys):
     assert main(["check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
     assert f"error: {tmp_path / 'bad.md'}: id: must be an integer" in out
-    assert "1 articles in 1 subjects" in out
+    assert "1 article in 1 subject (mathematics 1); 1 error, 0 warnings" in out
+    assert "(by none)" not in out and "0 internal, 0 to the web" in out
 
 
 def test_strict_makes_warnings_fail(tmp_path, capsys):
-    write_article(tmp_path, related_article1={"id": 9, "title": "t", "subject": "s",
-                                              "url": "/learn/s/questions/missing"})
+    write_article(tmp_path, seo="not a mapping")
     assert main(["check", str(tmp_path)]) == 0
     assert main(["check", str(tmp_path), "--strict"]) == 1
+
+
+def test_a_related_link_outside_the_collection_is_a_note_not_a_warning(tmp_path, capsys):
+    write_article(tmp_path, related_article1={"id": 9, "title": "t", "subject": "s",
+                                              "url": "/learn/s/questions/missing"})
+    assert main(["check", str(tmp_path), "--strict"]) == 0  # correct behaviour: not a problem
+    out = capsys.readouterr().out
+    assert "0 warnings" in out and "1 to the web" in out and "note:" not in out
+    assert main(["check", str(tmp_path), "--verbose"]) == 0
+    assert "note: " in capsys.readouterr().out
+
+
+def test_check_and_build_count_only_the_chosen_subjects(tmp_path, capsys):
+    write_article(tmp_path / "in", "m.md", url="/learn/mathematics/questions/m", related_article1={
+        "id": 9, "title": "t", "subject": "s", "url": "/learn/s/questions/missing"})
+    write_article(tmp_path / "in", "c.md", url="/learn/chemistry/questions/c", subject="Chemistry",
+                  seo="not a mapping")
+    assert main(["check", str(tmp_path / "in"), "--subject", "mathematics", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["articles"], report["subjects"], report["warnings"], report["notes"]) == \
+        (1, 1, 0, 1)
+    result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-f", "markdown",
+                 "-s", "mathematics")
+    assert result.returncode == 0, result.stderr
+    assert "1 article built, 0 skipped; 1 file written" in result.stderr
+    assert "warning" not in result.stderr
+    assert main(["check", str(tmp_path / "in"), "--subject", "astrology"]) == 2
+
+
+def test_subjects_lists_keys_names_and_counts(capsys):
+    assert main(["subjects", str(CONTENT)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 6 and lines[0].split() == ["accounting-and-finance", "3", "Accounting",
+                                                    "and", "Finance"]
+    assert main(["subjects", str(CONTENT), "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sum(r["articles"] for r in rows) == 31
 
 
 def test_usage_errors_exit_2(tmp_path):
@@ -90,7 +127,7 @@ def test_build_skips_a_bad_article_builds_the_rest_and_exits_1(tmp_path):
     result = run("build", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-f", "markdown")
     assert result.returncode == 1
     assert f"{tmp_path / 'in' / 'bad.md'}: id: must be an integer" in result.stderr
-    assert "1 articles built, 1 skipped" in result.stderr
+    assert "1 article built, 1 skipped" in result.stderr
     assert (tmp_path / "out" / "markdown" / "mathematics" / "good.md").is_file()
 
 

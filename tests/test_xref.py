@@ -46,8 +46,9 @@ def test_related_links_resolve_by_url_slug_and_id(content):
     counts = related_counts(content)
     assert counts.by_rule["slug"] == 1 and counts.by_rule["id"] == 1
     assert counts.internal + counts.external == sum(len(a.related) for a in content)
-    missing = [d for d in content.warnings if d.field.startswith("related_article")]
-    assert len(missing) == counts.external > 0  # each missing target is one warning
+    missing = [d for d in content.infos if d.field.startswith("related_article")]
+    assert len(missing) == counts.external > 0  # each missing target is one note, not a warning
+    assert not [d for d in content.warnings if "not in the collection" in d.message]
 
 
 def test_cycles_and_self_links_are_fine(content):
@@ -77,7 +78,7 @@ def test_answer_links_become_pending_references(content):
         in gas.answer  # was an absolute url with a #fragment
     assert "https://quicktakes.io/learn/health-studies/questions/what-are-the-risk-factors-for-" \
            "breast-cancer" in tnm.answer  # missing target: canonical address
-    assert any(d.field == "answer" and "risk-factors" in d.message for d in content.warnings)
+    assert any(d.field == "answer" and "risk-factors" in d.message for d in content.infos)
     assert "https://en.wikipedia.org/wiki/Cross-site_scripting" in "".join(a.answer for a in content)
 
 
@@ -133,7 +134,8 @@ def test_corpus_related_counts_are_pinned(corpus):
     counts = related_counts(corpus)
     assert counts.by_rule == {"url": 16946, "slug": 967}
     assert (counts.internal, counts.external) == (17913, 5295)
-    assert len([d for d in corpus.warnings if d.field.startswith("related_article")]) == 5295
+    assert len([d for d in corpus.infos if d.field.startswith("related_article")]) == 5295
+    assert not [d for d in corpus.warnings if d.field.startswith("related_article")]
 
 
 @needs_corpus
@@ -174,8 +176,9 @@ def test_a_missing_target_warning_names_the_field_it_was_written_in(tmp_path):
 
     write_article(tmp_path, related_article1="not a mapping", related_article2={
         "id": 5, "title": "Gone", "subject": "X", "url": "/learn/x/questions/gone"})
-    fields = {d.field for d in prepare(tmp_path).warnings}
-    assert fields == {"related_article1", "related_article2.url"}
+    collection = prepare(tmp_path)
+    assert {d.field for d in collection.warnings} == {"related_article1"}  # not a mapping
+    assert {d.field for d in collection.infos} == {"related_article2.url"}  # outside: a note
 
 
 def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_path):

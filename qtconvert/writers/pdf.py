@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from .. import html_body, math_svg, pdf_html, recipes, weasy
-from ..books import Book
+from ..books import Book, counted
 from ..errors import UsageError
 from ..model import Article
 from ..package_data import data_dir
@@ -72,8 +72,8 @@ class PdfWriter(Writer):
         for n, volume in enumerate(volumes):
             path = self.out.path("pdf", volume.key + self.suffix)
             tmp = self.out.temporary_path(path)
-            self.progress.start(f"PDF {volume.key}: typesetting {len(volume.articles)} "
-                                "questions", 1)
+            self.progress.start(f"PDF {volume.key}: typesetting "
+                                f"{counted(len(volume.articles))}", 1)
             job = weasy.start_pdf(html, tmp, stylesheets=stylesheets,
                                   css=f"@page {{ size: {self.options.paper} }}",
                                   base_dir=data_dir("styles"), variant=variant)
