@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: samples test bench clean
+.PHONY: samples test test-fast bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ samples: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
+
+test-fast: $(STAMP)
+	QTCONVERT_NO_CORPUS=1 $(VENV)/bin/python -m pytest -q -m "not slow"
 
 bench: $(STAMP)
 	for script in tests/benchmarks/bench_*.py; do $(VENV)/bin/python $$script; done
