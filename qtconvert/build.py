@@ -12,9 +12,9 @@ from .config import Config, load_config
 from .errors import BuildError, UsageError
 from .model import Collection
 from .output import OutputFolder
-from .pipeline import run_filters
-from .reader import load
-from .recipes import books_for
+from .filters import run_filters
+from .read.articles import load
+from .read.recipes import books_for
 from .writers import BuildOptions, Progress, get_writer
 
 __all__ = ["BuildResult", "build", "prepare", "select_subjects", "ALL_FORMATS"]

@@ -15,16 +15,16 @@ from collections import Counter
 from pathlib import Path
 
 from . import __version__
-from .books import counted
+from .model.books import counted
 from .build import ALL_FORMATS, build, prepare, select_subjects
 from .config import load_config
 from .errors import QtConvertError, UsageError
 from .model import Collection
 from .package_data import data_dir
 from .progress import TerminalProgress
-from .reader import load
+from .read.articles import load
 from .writers import BuildOptions, available, get_writer
-from .xref import related_counts
+from .filters.xref import related_counts
 
 __all__ = ["main", "default_source"]
 

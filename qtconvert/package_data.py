@@ -1,7 +1,8 @@
 """Where the data folders that ship with qtconvert are: `filters/`, `styles/`, `content/`.
 
 In the repository they sit beside the package; an installed wheel carries them inside it as
-`qtconvert/lua_filters`, `qtconvert/styles` and `qtconvert/content` (see pyproject.toml).
+`qtconvert/filters` (the filters package, with its Lua filters), `qtconvert/styles` and
+`qtconvert/content` (see pyproject.toml).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 __all__ = ["data_dir"]
 
-_INSTALLED = {"filters": "lua_filters", "styles": "styles", "content": "content"}
+_INSTALLED = {"filters": "filters", "styles": "styles", "content": "content"}
 
 
 @cache

@@ -5,8 +5,8 @@ from __future__ import annotations
 import base64
 import xml.etree.ElementTree as ET
 
-from qtconvert import math_svg
-from qtconvert.math_svg import MathRenderer, math_spans, typeset
+from qtconvert.writers.pdf import math_svg
+from qtconvert.writers.pdf.math_svg import MathRenderer, math_spans, typeset
 
 
 def _svg(image: math_svg.MathImage) -> ET.Element:

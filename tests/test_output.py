@@ -9,7 +9,7 @@ import pytest
 
 from qtconvert import output
 from qtconvert.errors import BuildError
-from qtconvert.file_sink import FileSink, SinkError
+from qtconvert.output.file_sink import FileSink, SinkError
 from qtconvert.output import OutputFolder
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import CONTENT
 from qtconvert.errors import ConfigError
-from qtconvert.recipes import SUBJECT_COLOURS, books_for, load_recipe
+from qtconvert.read.recipes import SUBJECT_COLOURS, books_for, load_recipe
 
 EXAMPLE = CONTENT / "recipes" / "quantitative-methods.toml"
 GD = "/learn/computer-science/questions/what-is-gradient-descent-and-how-is-it-used-in-machine-learning"

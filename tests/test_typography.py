@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from qtconvert.typography import curl_tree, curly_quotes
+from qtconvert.render.typography import curl_tree, curly_quotes
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import CONTENT, CORPUS, NO_CORPUS, needs_corpus
 from qtconvert.build import build
-from qtconvert.typography import curly_quotes
+from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions
 from qtconvert.writers.epub import page_names
 
@@ -400,9 +400,9 @@ def test_corpus_math_is_never_dropped_or_an_error(corpus_books):
 
 
 def test_stylesheet_and_cover_colours_meet_wcag_aa_contrast():
-    from qtconvert.epub_cover import contrast, text_colour
+    from qtconvert.writers.epub.cover import contrast, text_colour
     from qtconvert.package_data import data_dir
-    from qtconvert.recipes import SUBJECT_COLOURS
+    from qtconvert.read.recipes import SUBJECT_COLOURS
 
     css = (data_dir("styles") / "epub.css").read_text(encoding="utf-8")
     inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
@@ -433,7 +433,7 @@ def test_corpus_links_resolve(corpus_books):
 
 def test_uri_for_inside_the_book_only(content, tmp_path):
     from qtconvert.output import OutputFolder
-    from qtconvert.recipes import books_for
+    from qtconvert.read.recipes import books_for
     from qtconvert.writers.epub import EpubWriter
 
     options = BuildOptions(formats=("epub",))
@@ -447,7 +447,7 @@ def test_uri_for_inside_the_book_only(content, tmp_path):
 
 
 def test_math_fallback_never_drops_tex():
-    from qtconvert.epub_math import finish_math
+    from qtconvert.writers.epub.mathml import finish_math
 
     root = ET.fromstring('<div><p>a <span class="math inline">$\\frac{1}{x}$</span> b '
                          '<span class="math inline">$\\struct{\\Omega}$</span> c '
@@ -480,7 +480,7 @@ def test_lua_filters_from_the_config_run(tmp_path):
 @pytest.mark.parametrize("title", ["Thermodynamics", "Macroeconomics and Communications",
                                    "Electroencephalography"])
 def test_cover_titles_never_break_a_word_that_fits(title):
-    from qtconvert.epub_cover import MARGIN, WIDTH, _title_lines
+    from qtconvert.writers.epub.cover import MARGIN, WIDTH, _title_lines
 
     size, lines = _title_lines(title)
     assert " ".join(lines) == title  # whole words only

@@ -14,11 +14,11 @@ import pypdf
 import pytest
 from conftest import CONTENT, CORPUS, needs_corpus, write_article
 
-from qtconvert import weasy
+from qtconvert.writers.pdf import weasy
 from qtconvert.build import build, prepare
 from qtconvert.errors import UsageError
 from qtconvert.output import OutputFolder
-from qtconvert.typography import curly_quotes
+from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
 from qtconvert.writers.pdf import PdfWriter
 

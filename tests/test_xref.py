@@ -8,11 +8,13 @@ import dataclasses
 import pytest
 from conftest import needs_corpus
 
-from qtconvert import html_body, model, pandoc
+from qtconvert.render import html_body
+from qtconvert import model
+from qtconvert.render import pandoc
 from qtconvert.output import OutputFolder
-from qtconvert.typography import curly_quotes
+from qtconvert.render.typography import curly_quotes
 from qtconvert.writers.base import BuildOptions, Writer
-from qtconvert.xref import QTREF_SCHEME, parse_article_url, related_counts
+from qtconvert.filters.xref import QTREF_SCHEME, parse_article_url, related_counts
 
 BREAK_EVEN = "what-is-breakeven-analysis-and-how-is-it-calculated"
 

@@ -17,7 +17,7 @@ from typing import ClassVar
 from ..config import Config
 from ..model import Article, Collection, RelatedLink
 from ..output import OutputFolder
-from ..xref import pending_target
+from ..filters.xref import pending_target
 
 __all__ = ["Writer", "BuildOptions", "Progress"]
 

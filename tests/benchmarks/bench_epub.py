@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from qtconvert import pandoc
+from qtconvert.render import pandoc
 from qtconvert.build import prepare
 from qtconvert.output import OutputFolder
-from qtconvert.recipes import books_for
+from qtconvert.read.recipes import books_for
 from qtconvert.writers import BuildOptions
 from qtconvert.writers.epub import EpubWriter
 

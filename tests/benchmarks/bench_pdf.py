@@ -21,7 +21,7 @@ from pathlib import Path
 
 
 def _build(corpus: str, subject: str, out: str, dump: str, per_volume: int | None, queue) -> None:
-    from qtconvert import weasy
+    from qtconvert.writers.pdf import weasy
     from qtconvert.build import build
     from qtconvert.writers import BuildOptions
 

@@ -14,11 +14,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from urllib.parse import quote, urljoin, urlsplit
 
-from . import answer_text, pandoc, tex_repair
-from .model import Article
+from ..read import answer_text
+from . import pandoc
+from . import tex_repair
+from ..model import Article
 from .typography import curl_tree
-from .writers.base import Progress, Writer
-from .xref import pending_target
+from ..writers.base import Progress, Writer
+from ..filters.xref import pending_target
 
 __all__ = ["render_answers", "article_element", "parse_fragment", "as_uri", "SAFE_SCHEMES"]
 

@@ -15,13 +15,17 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import ClassVar
 
-from .. import html_body, math_svg, pdf_html, recipes, weasy
-from ..books import Book, counted
-from ..errors import UsageError
-from ..model import Article
-from ..package_data import data_dir
-from ..pandoc import PandocOptions
-from .base import BuildOptions, Progress, Writer
+from ...render import html_body
+from . import math_svg
+from . import document
+from ...read import recipes
+from . import weasy
+from ...model.books import Book, counted
+from ...errors import UsageError
+from ...model import Article
+from ...package_data import data_dir
+from ...render.pandoc import PandocOptions
+from ..base import BuildOptions, Progress, Writer
 
 __all__ = ["PdfWriter"]
 
@@ -59,9 +63,9 @@ class PdfWriter(Writer):
     def write(self) -> list[Path]:
         variant = weasy.check_variant(self.options.pdf_variant)
         stylesheets = [_stylesheet(self.options)]
-        volumes: list[pdf_html.Volume] = []
+        volumes: list[document.Volume] = []
         for book in self.books():
-            parts = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
+            parts = document.split_volumes(book, self.options.max_articles_per_volume)
             if len(parts) > 1:
                 self.progress.note(f"pdf: {book.key}: {len(book.articles):,} questions, split "
                                    f"into {len(parts)} volumes of at most "
@@ -102,7 +106,7 @@ class PdfWriter(Writer):
         """The books to print: from the recipe when one was given, else one per subject."""
         return recipes.books_for(self.selected, self.options)
 
-    def html(self, volume: pdf_html.Volume, progress: Progress | None = None) -> str:
+    def html(self, volume: document.Volume, progress: Progress | None = None) -> str:
         """The final HTML of one volume, as WeasyPrint receives it."""
         self._volume = frozenset(a.url for a in volume.articles)
         config = self.options.config
@@ -116,14 +120,14 @@ class PdfWriter(Writer):
         for section in sections.values():
             math_svg.typeset(section, self.math)
             math_svg.lift_display(section)
-        return pdf_html.document(volume, sections, page_breaks=self.options.page_breaks)
+        return document.document(volume, sections, page_breaks=self.options.page_breaks)
 
     def _section(self, article: Article, fragment: str) -> ET.Element:
         section = html_body.article_element(article, fragment, self)
         heading = section.find("h2")
         if heading is not None:  # as printed (typographic quotes)
             question = "".join(heading.itertext())
-            heading.set("data-short", pdf_html.short_question(question))
+            heading.set("data-short", document.short_question(question))
             heading.set("data-bookmark", question)
         _fix_local_links(section, article.anchor)
         source = ET.SubElement(section, "p", {"class": "qt-source"})

@@ -14,11 +14,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Collection as Container
 from urllib.parse import quote, urlsplit
 
-from .epub_math import finish_math
-from .html_body import SAFE_SCHEMES, article_element
-from .typography import curly_quotes
-from .model import Article
-from .writers.base import Writer
+from .mathml import finish_math
+from ...render.html_body import SAFE_SCHEMES, article_element
+from ...render.typography import curly_quotes
+from ...model import Article
+from ..base import Writer
 
 __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 

@@ -17,9 +17,9 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from . import plain_markdown
-from .model import Article, Collection, Diagnostic, RelatedLink
-from .reader import URL_PATTERN
+from ..model import plain_markdown
+from ..model import Article, Collection, Diagnostic, RelatedLink
+from ..read.articles import URL_PATTERN
 
 __all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
            "QTREF_SCHEME", "pending_target", "RelatedCounts", "related_counts"]

@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .errors import BuildError, UsageError
+from ...errors import BuildError, UsageError
 
 __all__ = ["LocalFetcher", "RenderResult", "PdfJob", "supported_variants", "check_variant",
            "write_pdf", "start_pdf"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import Article, Collection
-from .output import safe_name
+from . import Article, Collection
+from ..output import safe_name
 
 __all__ = ["Book", "subject_books", "counted"]
 

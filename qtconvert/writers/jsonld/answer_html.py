@@ -13,7 +13,7 @@ from collections.abc import Callable
 from html.entities import html5 as _ENTITIES
 from urllib.parse import urljoin, urlsplit
 
-from . import plain_markdown
+from ...model import plain_markdown
 
 __all__ = ["answer_html"]
 

@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from ..answer_html import answer_html
-from ..jsonld_profiles import CONTEXT, Site, article_graph, check_profile
-from ..model import Article
-from ..output import safe_name
-from .base import BuildOptions, Writer
+from .answer_html import answer_html
+from .profiles import CONTEXT, Site, article_graph, check_profile
+from ...model import Article
+from ...output import safe_name
+from ..base import BuildOptions, Writer
 
 __all__ = ["JsonLdWriter", "script_element"]
 

@@ -13,12 +13,12 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
 
-from . import __version__
-from .books import Book, counted
-from .model import Article
-from .output import safe_name
-from .pdf_index import index_element, keyword_index
-from .typography import curl_tree
+from ... import __version__
+from ...model.books import Book, counted
+from ...model import Article
+from ...output import safe_name
+from .index import index_element, keyword_index
+from ...render.typography import curl_tree
 
 __all__ = ["Volume", "split_volumes", "short_question", "document"]
 

@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
-from .package_data import data_dir
+from ..errors import BuildError
+from ..package_data import data_dir
 
 __all__ = ["PandocOptions", "to_html", "pandoc_path", "builtin_lua_filters", "INPUT_FORMAT"]
 

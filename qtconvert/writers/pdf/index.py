@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import Article
+from ...model import Article
 
 __all__ = ["IndexEntry", "keyword_index", "index_element"]
 

@@ -17,7 +17,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import BuildError
+from ..errors import BuildError
 from .file_sink import FileSink, SinkError, store_file
 
 __all__ = ["OUTPUT_MARKER", "OutputFolder", "safe_name"]

@@ -14,11 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from .books import Book, subject_books
-from .errors import ConfigError
-from .model import Article, Collection
-from .output import safe_name
-from .xref import parse_article_url
+from ..model.books import Book, subject_books
+from ..errors import ConfigError
+from ..model import Article, Collection
+from ..output import safe_name
+from ..filters.xref import parse_article_url
 
 __all__ = ["load_recipe", "books_for", "subject_colour", "ORDERS", "SUBJECT_COLOURS"]
 

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .errors import UsageError
-from .model import Article
+from ...errors import UsageError
+from ...model import Article
 
 __all__ = ["PROFILES", "DEFAULT_PROFILE", "Site", "check_profile", "article_graph"]
 

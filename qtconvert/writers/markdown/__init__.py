@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .. import plain_markdown
-from ..model import Article
-from ..output import safe_name
-from ..xref import QTREF_SCHEME
-from .base import Writer
+from ...model import plain_markdown
+from ...model import Article
+from ...output import safe_name
+from ...filters.xref import QTREF_SCHEME
+from ..base import Writer
 
 __all__ = ["MarkdownWriter"]
 

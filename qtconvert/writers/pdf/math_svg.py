@@ -137,7 +137,7 @@ def render_one(tex: str, display: bool) -> MathImage | None:
     except Exception:  # ziamath raises anything from KeyError to RecursionError on bad TeX
         pass
     try:
-        from . import tex_repair
+        from ...render import tex_repair
     except ImportError:  # pragma: no cover - tex_repair ships with qtconvert
         return None
     repaired = tex_repair.repair(tex, display)

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
-from .model import Article
-from .typography import curly_quotes
+from ...model import Article
+from ...render.typography import curly_quotes
 
 __all__ = ["IndexPage", "build_index"]
 

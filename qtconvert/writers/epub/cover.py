@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from xml.sax.saxutils import escape
 
-from .books import Book, counted
+from ...model.books import Book, counted
 
 __all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast"]
 

@@ -15,8 +15,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from . import xref
-from .errors import ConfigError
-from .model import Collection
+from ..errors import ConfigError
+from ..model import Collection
 
 __all__ = ["Filter", "BUILTIN_FILTERS", "resolve_filter", "run_filters"]
 

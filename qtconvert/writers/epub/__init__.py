@@ -18,19 +18,19 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .. import html_body
-from ..books import Book, counted
-from ..typography import curly_quotes
-from ..epub_cover import cover_page, cover_svg, title_page
-from ..epub_index import build_index
-from ..epub_nav import NavEntry, nav_body
-from ..epub_package import EpubPackage, Item, Metadata
-from ..epub_xhtml import STYLESHEET, article_document, document
-from ..errors import BuildError, UsageError
-from ..model import Article
-from ..package_data import data_dir
-from ..pandoc import PandocOptions
-from .base import BuildOptions, Writer
+from ...render import html_body
+from ...model.books import Book, counted
+from ...render.typography import curly_quotes
+from .cover import cover_page, cover_svg, title_page
+from .index import build_index
+from .nav import NavEntry, nav_body
+from .package import EpubPackage, Item, Metadata
+from .xhtml import STYLESHEET, article_document, document
+from ...errors import BuildError, UsageError
+from ...model import Article
+from ...package_data import data_dir
+from ...render.pandoc import PandocOptions
+from ..base import BuildOptions, Writer
 
 __all__ = ["EpubWriter", "CONFORMS_TO"]
 
@@ -67,7 +67,7 @@ class EpubWriter(Writer):
             raise UsageError(f"--stylesheet {options.stylesheet}: no such file")
 
     def write(self) -> list[Path]:
-        from ..recipes import books_for
+        from ...read.recipes import books_for
 
         written = []
         for book in books_for(self.selected, self.options):

@@ -1,0 +1,2 @@
+"""What the book formats share: batched pandoc, the article section HTML,
+typography and TeX repair."""
