@@ -15,43 +15,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from urllib.parse import urlsplit
 
 from ..model import plain_markdown
 from ..model import Article, Collection, Diagnostic, RelatedLink
-from ..read.articles import URL_PATTERN
+from ..model.urls import QTREF_SCHEME, parse_article_url, pending_target
 
 __all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
            "QTREF_SCHEME", "pending_target", "RelatedCounts", "related_counts"]
-
-QTREF_SCHEME = "qtref:"
-_HOSTS = {"quicktakes.io", "www.quicktakes.io"}
-
-
-def parse_article_url(href: str) -> str | None:
-    """The article `url` a QuickTakes link points at, or None.
-
-    Accepts `/learn/<s>/questions/<slug>`, with or without `https://quicktakes.io`, a
-    trailing slash, a query or a `#fragment`.
-    """
-    href = href.strip()
-    if href.startswith(QTREF_SCHEME):
-        href = href[len(QTREF_SCHEME):]
-    parts = urlsplit(href)
-    if parts.scheme and parts.scheme not in ("http", "https"):
-        return None
-    if parts.netloc and parts.netloc.lower() not in _HOSTS:
-        return None
-    m = URL_PATTERN.fullmatch(parts.path)
-    if m is None:
-        return None
-    return f"/learn/{m.group(1)}/questions/{m.group(2)}"
-
-
-def pending_target(href: str) -> str | None:
-    """The target `url` of a pending reference `qtref:<url>`, or None for any other href."""
-    return href[len(QTREF_SCHEME):] if href.startswith(QTREF_SCHEME) else None
-
 
 class Resolver:
     """Finds the article a link points at, and says by which rule."""

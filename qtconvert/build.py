@@ -13,13 +13,11 @@ from .errors import BuildError, UsageError
 from .model import Collection
 from .output import OutputFolder
 from .filters import run_filters
-from .read.articles import load
+from .read import load
 from .read.recipes import books_for
-from .writers import BuildOptions, Progress, get_writer
+from .writers import BuildOptions, Progress, default_formats, get_writer
 
-__all__ = ["BuildResult", "build", "prepare", "select_subjects", "ALL_FORMATS"]
-
-ALL_FORMATS = ("epub", "pdf", "jsonld", "markdown")
+__all__ = ["BuildResult", "build", "prepare", "select_subjects"]
 
 
 @dataclass(frozen=True)
@@ -57,7 +55,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     build before anything is written.
     """
     options = options or BuildOptions()
-    formats = options.formats or ALL_FORMATS
+    formats = options.formats or default_formats()
     writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
     for cls in writer_classes:
         cls.check_options(options)

@@ -8,6 +8,7 @@ Expected failures print `category: message` without a traceback.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from dataclasses import replace
@@ -16,14 +17,15 @@ from pathlib import Path
 
 from . import __version__
 from .model.books import counted
-from .build import ALL_FORMATS, build, prepare, select_subjects
+from .build import build, prepare, select_subjects
 from .config import load_config
 from .errors import QtConvertError, UsageError
 from .model import Collection
 from .package_data import data_dir
 from .progress import TerminalProgress
-from .read.articles import load
-from .writers import BuildOptions, available, get_writer
+from .read import load
+from .writers import BuildOptions, Writer, available, default_formats, get_writer, writer_classes
+from .writers.base import whole_number
 from .filters.xref import related_counts
 
 __all__ = ["main", "default_source"]
@@ -52,17 +54,9 @@ def _formats(value: str) -> tuple[str, ...]:
     return names
 
 
-def _positive(value: str) -> int:
-    try:
-        n = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
-    return n
-
-
-def _parser() -> argparse.ArgumentParser:
+def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
+    """The command line. `with_formats`: give `build` each format's own options (this imports
+    every writer, WeasyPrint included, so `check` and `subjects` skip it)."""
     parser = argparse.ArgumentParser(
         prog="qtconvert",
         description="Convert QuickTakes Q&A articles (Markdown with YAML front matter) into "
@@ -109,11 +103,11 @@ def _parser() -> argparse.ArgumentParser:
                    help="output folder (default: out)")
     b.add_argument("-f", "--format", type=_formats, action="append", default=[],
                    metavar="LIST", help="comma-separated formats; repeat for more (default: "
-                                        f"all: {','.join(ALL_FORMATS)})")
+                                        "every built-in format; 'qtconvert formats' lists them)")
     b.add_argument("-s", "--subject", action="append", default=[], metavar="KEY",
                    help="only this subject key (e.g. mathematics); repeat for more "
                         "(default: all)")
-    b.add_argument("-j", "--jobs", type=_positive, default=0, metavar="N",
+    b.add_argument("-j", "--jobs", type=whole_number, default=0, metavar="N",
                    help="parallel pandoc processes (default: one per CPU)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     b.add_argument("--clean", action="store_true",
@@ -121,28 +115,15 @@ def _parser() -> argparse.ArgumentParser:
                         "this build did not make (articles since removed or marked no_index; "
                         "with --subject, other subjects' files too); only in a folder an "
                         "earlier qtconvert build made")
-    g = b.add_argument_group("EPUB and PDF")
+    g = b.add_argument_group("books (EPUB and PDF)")
     g.add_argument("--book", type=Path, metavar="RECIPE",
                    help="build one book from a recipe TOML file instead of one per subject "
                         "(see content/recipes/)")
     g.add_argument("--stylesheet", type=Path, metavar="CSS",
                    help="use this stylesheet instead of the built-in one (styles/)")
-    g = b.add_argument_group("PDF")
-    g.add_argument("--paper", choices=["A4", "Letter"], default="A4",
-                   help="paper size (default: A4)")
-    g.add_argument("--pdf-variant", metavar="VARIANT",
-                   help="a PDF variant WeasyPrint supports, e.g. pdf/ua-1 or pdf/a-3b")
-    g.add_argument("--flow", action="store_true",
-                   help="let questions flow on (default: each question starts a new page)")
-    g.add_argument("--max-articles-per-volume", type=_positive, default=600, metavar="N",
-                   help="split larger books into volumes of at most N articles (default: 600; "
-                        "0: never split)")
-    g = b.add_argument_group("JSON-LD")
-    g.add_argument("--jsonld-profile", default="learning-resource", metavar="PROFILE",
-                   help="page shape: learning-resource (default), article, qapage or faqpage; "
-                        "see docs/jsonld.md for when each applies")
-    g.add_argument("--include-noindex", action="store_true",
-                   help="also export articles marked no_index: true")
+    if with_formats:
+        for cls in writer_classes():
+            _format_group(b, cls)
 
     sub.add_parser("formats", help="list the output formats (writers) available")
     subjects = sub.add_parser("subjects", help="list the subjects: key, name, articles",
@@ -154,6 +135,31 @@ def _parser() -> argparse.ArgumentParser:
     subjects.add_argument("--json", action="store_true",
                           help="print a JSON list of {key, name, articles}")
     return parser
+
+
+def _format_group(parser: argparse.ArgumentParser, cls: type[Writer]) -> None:
+    """`cls`'s options as an argument group of `build`, from the fields of `cls.Options`."""
+    fields = [f for f in dataclasses.fields(cls.Options) if "flag" in f.metadata]
+    if not fields:
+        return
+    group = parser.add_argument_group(f"--format {cls.name}")
+    for f in fields:
+        extra = dict(f.metadata["argparse"])
+        if f.type in (bool, "bool") and "action" not in extra:
+            extra["action"] = "store_false" if f.default else "store_true"
+        group.add_argument(f.metadata["flag"], dest=f"{cls.name}.{f.name}", default=f.default,
+                           help=f.metadata["help"], **extra)
+
+
+def _format_options(args: argparse.Namespace, formats: tuple[str, ...]) -> dict[str, object]:
+    """The options of each requested format, from its argument group."""
+    chosen = {}
+    for name in formats:
+        cls = get_writer(name)
+        values = {f.name: getattr(args, f"{name}.{f.name}")
+                  for f in dataclasses.fields(cls.Options) if "flag" in f.metadata}
+        chosen[name] = cls.Options(**values)
+    return chosen
 
 
 def _source(args: argparse.Namespace) -> Path:
@@ -262,13 +268,11 @@ def _subjects(args: argparse.Namespace) -> int:
 def _build(args: argparse.Namespace) -> int:
     source = _source(args)
     formats = tuple(dict.fromkeys(name for group in args.format for name in group))
+    formats = formats or default_formats()
     options = BuildOptions(
-        formats=formats or ALL_FORMATS, subjects=tuple(args.subject), jobs=args.jobs,
-        strict=args.strict, clean=args.clean,
-        config=_config(args, source), book=args.book, stylesheet=args.stylesheet,
-        paper=args.paper, pdf_variant=args.pdf_variant, page_breaks=not args.flow,
-        max_articles_per_volume=args.max_articles_per_volume,
-        jsonld_profile=args.jsonld_profile, include_noindex=args.include_noindex)
+        formats=formats, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
+        clean=args.clean, config=_config(args, source), book=args.book,
+        stylesheet=args.stylesheet, format_options=_format_options(args, formats))
     progress = TerminalProgress(quiet=args.quiet)
     result = build(source, args.out, options, progress)
     selected = result.collection.select(options.subjects)
@@ -286,7 +290,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser(with_formats=bool(argv) and argv[0] == "build")
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

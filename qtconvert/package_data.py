@@ -10,7 +10,9 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-__all__ = ["data_dir"]
+from .errors import UsageError
+
+__all__ = ["data_dir", "stylesheet"]
 
 _INSTALLED = {"filters": "filters", "styles": "styles", "content": "content"}
 
@@ -23,3 +25,12 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"qtconvert's {name}/ folder is missing from this installation")
+
+
+def stylesheet(chosen: str | Path | None, default: str) -> Path:
+    """The stylesheet a book format uses: `chosen` (`--stylesheet`) when given, else the
+    packaged `styles/<default>`; a UsageError when it is not a file."""
+    path = Path(chosen) if chosen is not None else data_dir("styles") / default
+    if not path.is_file():
+        raise UsageError(f"--stylesheet {path}: no such file")
+    return path

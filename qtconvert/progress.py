@@ -1,4 +1,5 @@
-"""A progress bar on standard error, for the command line."""
+"""Progress of long work: the silent `Progress` the Python API uses, and the bar on standard
+error the command line shows."""
 
 from __future__ import annotations
 
@@ -6,9 +7,23 @@ import sys
 import time
 from typing import TextIO
 
-from .writers.base import Progress
+__all__ = ["Progress", "TerminalProgress"]
 
-__all__ = ["TerminalProgress"]
+
+class Progress:
+    """Reports progress of long work; the command line shows a bar, the API stays silent."""
+
+    def start(self, label: str, total: int) -> None:
+        """A new piece of work of `total` steps begins."""
+
+    def advance(self, steps: int = 1) -> None:
+        """`steps` more steps are done."""
+
+    def done(self) -> None:
+        """The current piece of work is finished."""
+
+    def note(self, message: str) -> None:
+        """Something the user should read (a volume split, a skipped article)."""
 
 
 class TerminalProgress(Progress):

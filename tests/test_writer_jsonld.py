@@ -34,7 +34,8 @@ ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "br", "ol", "ul", "li", "a",
 
 
 def jsonld(**options: object) -> BuildOptions:
-    return BuildOptions(formats=("jsonld",), **options)
+    """A JSON-LD build with these `JsonLdOptions` fields."""
+    return BuildOptions(formats=("jsonld",), format_options={"jsonld": options})
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def outputs(tmp_path_factory) -> dict[str, Path]:
     out = {}
     for profile in PROFILES:
         folder = tmp_path_factory.mktemp(profile)
-        build(CONTENT, folder, jsonld(jsonld_profile=profile))
+        build(CONTENT, folder, jsonld(profile=profile))
         out[profile] = folder / "jsonld"
     return out
 
@@ -117,7 +118,7 @@ def test_output_is_deterministic(outputs, tmp_path):
 
 def test_unknown_profile_is_a_usage_error_listing_the_profiles(tmp_path, capsys):
     with pytest.raises(UsageError) as err:
-        build(CONTENT, tmp_path, jsonld(jsonld_profile="howto"))
+        build(CONTENT, tmp_path, jsonld(profile="howto"))
     assert all(name in str(err.value) for name in PROFILES)
     assert main(["build", str(CONTENT), "-o", str(tmp_path), "-f", "jsonld", "-q",
                  "--jsonld-profile", "howto"]) == 2

@@ -16,7 +16,7 @@ import qtconvert
 from qtconvert.model import plain_markdown
 from qtconvert.build import build, prepare
 from qtconvert.writers.base import BuildOptions
-from qtconvert.filters.xref import QTREF_SCHEME
+from qtconvert.model.urls import QTREF_SCHEME
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

@@ -20,7 +20,7 @@ from qtconvert.errors import UsageError
 from qtconvert.output import OutputFolder
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
-from qtconvert.writers.pdf import PdfWriter
+from qtconvert.writers.pdf import PdfOptions, PdfWriter
 
 PDF = BuildOptions(formats=("pdf",))
 
@@ -33,10 +33,11 @@ class Notes(Progress):
         self.notes.append(message)
 
 
-def _build(source: Path, out: Path, **options):
-    """(books, {book key: [pdf paths]}, notes) for a PDF build of `source`."""
+def _build(source: Path, out: Path, subjects=(), **pdf_options):
+    """(books, {book key: [pdf paths]}, notes) for a PDF build of `source`; `pdf_options` are
+    the fields of `PdfOptions`."""
     collection = prepare(source)
-    opts = replace(PDF, **options)
+    opts = replace(PDF, subjects=subjects, format_options={"pdf": PdfOptions(**pdf_options)})
     selected = collection.select(opts.subjects)
     notes = Notes()
     writer = PdfWriter(collection, selected, OutputFolder(out), opts, notes)
@@ -261,14 +262,15 @@ def test_letter_paper_and_flowing_questions(tmp_path, content_pdfs):
 
 
 def test_pdf_ua_variant(tmp_path):
-    _, paths, _ = _build(CONTENT, tmp_path, subjects=("medicine",), pdf_variant="pdf/ua-1")
+    _, paths, _ = _build(CONTENT, tmp_path, subjects=("medicine",), variant="pdf/ua-1")
     root = pypdf.PdfReader(paths[0]).trailer["/Root"]
     assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
 
 
 def test_unsupported_variant_is_a_usage_error(tmp_path):
     with pytest.raises(UsageError, match="supported: .*pdf/ua-1"):
-        build(CONTENT, tmp_path, replace(PDF, subjects=("medicine",), pdf_variant="pdf/z-9"))
+        build(CONTENT, tmp_path, replace(PDF, subjects=("medicine",),
+                                         format_options={"pdf": {"variant": "pdf/z-9"}}))
     assert not (tmp_path / "pdf").exists()
 
 

@@ -9,6 +9,7 @@ import pytest
 from conftest import needs_corpus
 
 from qtconvert.render import html_body
+from qtconvert.render.links import as_uri
 from qtconvert import model
 from qtconvert.render import pandoc
 from qtconvert.output import OutputFolder
@@ -98,13 +99,13 @@ class FakeBookWriter(Writer):
 def test_writer_contract_with_a_fake_writer(content, tmp_path):
     w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
     gas = _article(content, "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry")
-    hrefs = {link.title: w.related_href(link, gas) for link in gas.related}
+    hrefs = {link.title: w.links().related_href(link, gas) for link in gas.related}
     assert "how-do-you-balance-a-chemical-equation.xhtml#qt-chemistry--how-do-you-balance-a-" \
            "chemical-equation" in hrefs.values()
     external = [h for h in hrefs.values() if h.startswith("https://quicktakes.io/")]
     internal = [h for h in hrefs.values() if h.endswith(tuple(f"#{a.anchor}" for a in content))]
     assert len(external) + len(internal) == len(gas.related)
-    resolve = w.link_resolver(gas)
+    resolve = w.links().resolver(gas)
     assert resolve("https://example.org/") == "https://example.org/"
     assert resolve("qtref:/learn/mathematics/questions/how-do-you-derive-and-use-the-quadratic-"
                    "formula").startswith("https://quicktakes.io/learn/mathematics/")
@@ -114,7 +115,7 @@ def test_html_body_resolves_links_on_the_tree(content, tmp_path):
     w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
     angio = _article(content, "what-role-does-angiogenesis-play-in-tumor-growth-and-metastasis")
     fragment = pandoc.to_html([angio.answer])[0]
-    section = html_body.article_element(angio, fragment, w)
+    section = html_body.article_element(angio, fragment, w.links())
     assert section.get("id") == angio.anchor
     hrefs = [a.get("href") for a in section.iter("a")]
     assert not any(h.startswith(QTREF_SCHEME) for h in hrefs)
@@ -165,7 +166,7 @@ def test_answer_links_are_made_safe_for_every_html_output(content, tmp_path):
     fragment = pandoc.to_html(["[js](javascript:alert(1)) [f](file:///etc/passwd) "
                                "[rel](/about/team) [web](https://example.org/x) [me](#top)"])[0]
     links = {a.text: a.get("href") for a in
-             html_body.article_element(article, fragment, w).iter("a")}
+             html_body.article_element(article, fragment, w.links()).iter("a")}
     assert links["js"] is None and links["f"] is None  # text stays, the link goes
     assert links["rel"] == "https://quicktakes.io/about/team"
     assert links["web"] == "https://example.org/x" and links["me"] == "#top"
@@ -188,7 +189,7 @@ def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_pa
     fragment = pandoc.to_html(["[a](<https://de.wikipedia.org/wiki/Straße mit Ü>) "
                                "[b](/learn/x/questions/café)"])[0]
     links = {a.text: a.get("href") for a in
-             html_body.article_element(content.articles[0], fragment, w).iter("a")}
+             html_body.article_element(content.articles[0], fragment, w.links()).iter("a")}
     assert links["a"] == "https://de.wikipedia.org/wiki/Stra%C3%9Fe%20mit%20%C3%9C"
     assert links["b"] == "https://quicktakes.io/learn/x/questions/caf%C3%A9"
 
@@ -200,7 +201,7 @@ def test_answer_links_with_spaces_or_non_ascii_become_valid_uris(content, tmp_pa
     ('https://example.com/"q"^`', "https://example.com/%22q%22%5E%60"),
 ])
 def test_every_href_becomes_a_valid_uri(href, uri):
-    assert html_body.as_uri(href) == uri
+    assert as_uri(href) == uri
 
 
 def test_related_question_links_are_valid_uris(content, tmp_path):
@@ -208,7 +209,7 @@ def test_related_question_links_are_valid_uris(content, tmp_path):
     odd = model.RelatedLink(id=None, title="Straße", subject="X", url="/learn/x/questions/y z",
                             canonical_url="https://quicktakes.io/learn/x/questions/Straße mit Ü")
     w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
-    nav = html_body.article_element(balance.replace(related=(odd,)), "<p>x</p>", w).find("nav")
+    nav = html_body.article_element(balance.replace(related=(odd,)), "<p>x</p>", w.links()).find("nav")
     assert [a.get("href") for a in nav.iter("a")] == [
         "https://quicktakes.io/learn/x/questions/Stra%C3%9Fe%20mit%20%C3%9C"]
 
@@ -217,7 +218,7 @@ def test_a_book_lists_each_related_question_once_and_never_itself(content, tmp_p
     balance = _article(content, "how-do-you-balance-a-chemical-equation")
     doubled = dataclasses.replace(balance, related=balance.related + balance.related[:1])
     w = FakeBookWriter(content, content, OutputFolder(tmp_path), BuildOptions())
-    nav = html_body.article_element(doubled, "<p>x</p>", w).find("nav")
+    nav = html_body.article_element(doubled, "<p>x</p>", w.links()).find("nav")
     titles = [a.text for a in nav.iter("a")]
     expected = [curly_quotes(link.title) for link in balance.related
                 if link.target_url != balance.url]

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
+
+from .urls import anchor_for_url
 
 DEFAULT_BASE_URL = "https://quicktakes.io"
 
@@ -109,19 +110,6 @@ class Article:
 
 def _title_key(title: str) -> str:
     return "title:" + " ".join(title.casefold().split())
-
-
-_ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
-
-
-def anchor_for_url(url: str) -> str:
-    """`/learn/<subject>/questions/<slug>` -> `qt-<subject>--<slug>`, a valid XML id.
-
-    Deterministic, so two builds of the same content give the same anchors.
-    """
-    parts = [p for p in url.strip("/").split("/") if p not in ("", "learn", "questions")]
-    body = "--".join(_ANCHOR_UNSAFE.sub("-", p).strip("-") for p in parts)
-    return "qt-" + (body or "article")
 
 
 @dataclass(frozen=True)

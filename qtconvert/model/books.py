@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import Article, Collection
-from ..output import safe_name
+from .urls import safe_name
 
 __all__ = ["Book", "subject_books", "counted"]
 

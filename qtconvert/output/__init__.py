@@ -12,28 +12,21 @@ on another core while the writer renders the next ones.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from ..errors import BuildError
+from ..model.urls import safe_name
 from .file_sink import FileSink, SinkError, store_file
 
 __all__ = ["OUTPUT_MARKER", "OutputFolder", "safe_name"]
 
-_UNSAFE = re.compile(r"[^a-z0-9._-]+")
 IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
 # A file at the top of every output folder; `load` skips a folder holding one, so an output
 # folder inside the source folder (`qtconvert build .` writes to ./out) is never read as input.
 OUTPUT_MARKER = ".qtconvert-output"
 _MARKER_TEXT = b"qtconvert build writes this folder; qtconvert does not read articles from it.\n"
-
-
-def safe_name(value: str, fallback: str = "untitled") -> str:
-    """A single path component from any string: lowercase ASCII letters, digits, `.-_`."""
-    name = _UNSAFE.sub("-", value.lower().replace("\x00", "")).strip(".-") [:120]
-    return name or fallback
 
 
 class OutputFolder:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -20,12 +19,12 @@ import yaml
 
 from . import answer_text
 from ..model import plain_markdown
+from ..model.urls import URL_PATTERN, article_url
 from ..model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink
 from ..output import OUTPUT_MARKER
 
 __all__ = ["load", "read_article", "parse_article"]
 
-URL_PATTERN = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
 _RELATED_KEYS = tuple(f"related_article{n}" for n in range(1, 6))
 
 
@@ -146,7 +145,7 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         raise _Invalid("url", f"{url!r} is not of the form /learn/<subject-key>/questions/<slug> "
                               "(lowercase letters, digits and hyphens)")
     subject_key, slug = m.groups()
-    url = f"/learn/{subject_key}/questions/{slug}"
+    url = article_url(subject_key, slug)
     site_layout = "answer" in meta
     if site_layout:
         stored = _required(meta, "answer", str)

@@ -17,8 +17,8 @@ from typing import Any
 from ..model.books import Book, subject_books
 from ..errors import ConfigError
 from ..model import Article, Collection
-from ..output import safe_name
-from ..filters.xref import parse_article_url
+from ..model.urls import safe_name
+from ..model.urls import parse_article_url
 
 __all__ = ["load_recipe", "books_for", "subject_colour", "ORDERS", "SUBJECT_COLOURS"]
 

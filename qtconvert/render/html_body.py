@@ -9,20 +9,20 @@ tree, never with regular expressions over markup.
 from __future__ import annotations
 
 import html
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..read import answer_text
 from . import pandoc
 from . import tex_repair
 from ..model import Article
 from .typography import curl_tree
-from ..writers.base import Progress, Writer
-from ..filters.xref import pending_target
+from ..model.urls import pending_target
+from ..progress import Progress
+from .links import SAFE_SCHEMES, Links, as_uri
 
-__all__ = ["render_answers", "article_element", "parse_fragment", "as_uri", "SAFE_SCHEMES"]
+__all__ = ["render_answers", "article_element", "parse_fragment"]
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
@@ -81,20 +81,6 @@ def _shift_headings(root: ET.Element, top: int) -> None:
         el.tag = f"h{min(6, max(1, int(el.tag[1]) + shift))}"
 
 
-SAFE_SCHEMES = ("http", "https", "mailto")
-_URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")  # what a URI may hold as it is
-_URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
-_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def as_uri(href: str) -> str:
-    """`href` as a valid URI (XHTML, and so EPUB, needs one): spaces, non-ASCII characters,
-    `{}|\\^<>"` and a `%` that starts no escape are percent-encoded; a valid URI is unchanged."""
-    if _URI.fullmatch(href) and not _STRAY_PERCENT.search(href):
-        return href
-    return quote(_STRAY_PERCENT.sub("%25", href), safe=_URI_SAFE)
-
-
 def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
     """Every link in an answer leads to a safe place: a pending cross-reference becomes the
     writer's address; any other href is made absolute against the article's web page, and one
@@ -118,13 +104,13 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
                                               "qt-xref" if internal else "qt-external"])))
 
 
-def article_element(article: Article, fragment: str, writer: Writer, *,
+def article_element(article: Article, fragment: str, links: Links, *,
                     question_level: int = 2, related_title: str = "Related questions"
                     ) -> ET.Element:
     """`<section id=anchor>`: the question as heading, the answer, the related questions.
 
     Links inside the answer to other articles and the related questions are resolved with
-    `writer.uri_for`; internal ones get class `qt-xref`, others `qt-external`.
+    `links` (the unit's scope); internal ones get class `qt-xref`, others `qt-external`.
     """
     section = ET.Element("section", {"id": article.anchor, "class": "qt-article"})
     heading = ET.SubElement(section, f"h{question_level}", {"class": "qt-question"})
@@ -144,7 +130,7 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
         href = a.get("href", "")
         if href.startswith("#") and href[1:] in renamed:
             a.set("href", f"#{anchor}--{href[1:]}")
-    _rewrite_links(body, writer.link_resolver(article), article.canonical_url)
+    _rewrite_links(body, links.resolver(article), article.canonical_url)
     section.append(body)
     related = article.listed_related
     if related:
@@ -153,9 +139,9 @@ def article_element(article: Article, fragment: str, writer: Writer, *,
         title.text = related_title
         ul = ET.SubElement(nav, "ul")
         for link in related:
-            internal = writer.is_internal(link.target_url, article)
+            internal = links.is_internal(link.target_url, article)
             li = ET.SubElement(ul, "li")
-            a = ET.SubElement(li, "a", {"href": as_uri(writer.related_href(link, article)),
+            a = ET.SubElement(li, "a", {"href": as_uri(links.related_href(link, article)),
                                         "class": "qt-xref" if internal else "qt-external"})
             a.text = link.title
     curl_tree(section)  # typographic quotes; code and math stay as written

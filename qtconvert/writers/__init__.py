@@ -1,46 +1,63 @@
-"""Writers, by `--format` name: an explicit registry of the built-in ones, plus whatever other
-packages register in the `qtconvert.writers` entry point group."""
+"""Writers, by `--format` name: every writer registered in the `qtconvert.writers` entry point
+group. qtconvert's own formats register there too (pyproject.toml), the same way as another
+package's, so the list of formats is the registry and nothing else."""
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
+from importlib.metadata import EntryPoint, entry_points
 
 from ..errors import UsageError
-from .base import BuildOptions, Progress, Writer
+from .base import BuildOptions, NoOptions, Progress, Writer, option
 
-__all__ = ["Writer", "BuildOptions", "Progress", "BUILTIN_WRITERS", "available", "get_writer"]
+__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "available",
+           "get_writer", "writer_classes", "default_formats"]
 
-# name -> "module:Class", imported only when used (WeasyPrint is slow to import)
-BUILTIN_WRITERS: dict[str, str] = {
-    "epub": "qtconvert.writers.epub:EpubWriter",
-    "pdf": "qtconvert.writers.pdf:PdfWriter",
-    "jsonld": "qtconvert.writers.jsonld:JsonLdWriter",
-    "markdown": "qtconvert.writers.markdown:MarkdownWriter",
-}
+GROUP = "qtconvert.writers"
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    """name -> entry point; qtconvert's own first, then others in name order. A second
+    registration of a taken name is ignored (a plugin cannot replace a built-in format)."""
+    found = sorted(entry_points(group=GROUP),
+                   key=lambda ep: (ep.value.split(".")[0] != "qtconvert", ep.name))
+    points: dict[str, EntryPoint] = {}
+    for ep in found:
+        points.setdefault(ep.name, ep)
+    return points
 
 
 def available() -> dict[str, str]:
-    """Every writer name -> where it comes from (built-in ones first)."""
-    names = dict(BUILTIN_WRITERS)
-    for ep in entry_points(group="qtconvert.writers"):
-        names.setdefault(ep.name, ep.value)
-    return names
+    """Every writer name -> where it comes from (`module:Class`), built-in ones first."""
+    return {name: ep.value for name, ep in _entry_points().items()}
 
 
 def get_writer(name: str) -> type[Writer]:
     """The writer class registered under `name`; a UsageError when there is none."""
-    target = available().get(name)
-    if target is None:
+    ep = _entry_points().get(name)
+    if ep is None:
         raise UsageError(f"unknown format {name!r} (available: {', '.join(available())})")
-    module_name, _, attr = target.partition(":")
     try:
-        module = importlib.import_module(module_name)
+        cls = ep.load()  # imported only when used: WeasyPrint is slow to import
     except ModuleNotFoundError as exc:
-        if exc.name == module_name:
+        if ep.module.startswith(exc.name or "\0"):
             raise UsageError(f"the {name!r} writer is not available in this version") from None
         raise
-    cls = getattr(module, attr)
     if not (isinstance(cls, type) and issubclass(cls, Writer)):
-        raise UsageError(f"{target} registered for {name!r} is not a qtconvert Writer")
+        raise UsageError(f"{ep.value} registered for {name!r} is not a qtconvert Writer")
     return cls
+
+
+def default_formats() -> tuple[str, ...]:
+    """What a build makes when no format is named: every format qtconvert itself registers."""
+    return tuple(name for name, value in available().items() if value.startswith("qtconvert."))
+
+
+def writer_classes() -> list[type[Writer]]:
+    """Every registered writer that loads, in `available()` order (for `--help`)."""
+    classes = []
+    for name in available():
+        try:
+            classes.append(get_writer(name))
+        except (UsageError, ImportError):
+            continue  # `qtconvert formats` says why
+    return classes

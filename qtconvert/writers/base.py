@@ -1,61 +1,97 @@
 """The writer contract. A writer states its name and file suffix, answers "where does article X
-live in my output, seen from article Y?" (`uri_for`), writes, and finishes; the build driver
-that calls it stays fixed (see `qtconvert.build`).
+live in my output, seen from article Y?" (`uri_for`, or a `LinkScope` per book or volume),
+writes, and finishes; the build driver that calls it stays fixed (see `qtconvert.build`).
 
-A new output format is one module with one `Writer` subclass, registered in
-`qtconvert.writers.BUILTIN_WRITERS` or, from another package, through the `qtconvert.writers`
-entry point group.
+A format is a package under `qtconvert.writers` (or in another distribution) with one `Writer`
+subclass, registered in the `qtconvert.writers` entry point group. It owns its options: a frozen
+dataclass (`Writer.Options`) whose fields carry their command-line flag (`option(...)`), so
+`qtconvert build --help` shows them in the format's own group and `BuildOptions.format_options`
+holds their values. Nothing central changes when a format is added.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from types import MappingProxyType
+from typing import Any, ClassVar
 
 from ..config import Config
-from ..model import Article, Collection, RelatedLink
+from ..errors import UsageError
+from ..model import Article, Collection
 from ..output import OutputFolder
-from ..filters.xref import pending_target
+from ..progress import Progress
+from ..render.links import LinkScope, Links
 
-__all__ = ["Writer", "BuildOptions", "Progress"]
+__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "whole_number"]
 
 
-class Progress:
-    """Reports progress of long work; the command line shows a bar, the API stays silent."""
+def option(default: Any, flag: str, help: str, **argparse: Any) -> Any:
+    """A field of a format's options dataclass, with its command-line flag and help; extra
+    keywords go to `argparse.add_argument` (`choices`, `type`, `metavar`, `action`)."""
+    return field(default=default, metadata={"flag": flag, "help": help, "argparse": argparse})
 
-    def start(self, label: str, total: int) -> None:
-        """A new piece of work of `total` steps begins."""
 
-    def advance(self, steps: int = 1) -> None:
-        """`steps` more steps are done."""
+def whole_number(value: str) -> int:
+    """An argparse type: a whole number, 0 or more."""
+    import argparse
 
-    def done(self) -> None:
-        """The current piece of work is finished."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return n
 
-    def note(self, message: str) -> None:
-        """Something the user should read (a volume split, a skipped article)."""
+
+@dataclass(frozen=True)
+class NoOptions:
+    """A format without options of its own."""
 
 
 @dataclass(frozen=True)
 class BuildOptions:
-    """Everything a build was asked for. Writers read the fields that concern them."""
+    """Everything a build was asked for: what every format shares, and each format's own
+    options (`format_options`: format name -> its `Writer.Options`, or a mapping of fields)."""
 
     formats: tuple[str, ...] = ()
     subjects: tuple[str, ...] = ()
-    jobs: int = 0
+    jobs: int = 0  # parallel workers (0: one per CPU); see `job_count`
     strict: bool = False
-    clean: bool = False  # empty OUT/<format>/ of each requested format before writing it
+    clean: bool = False  # after each format, remove its files this build did not make
     config: Config | None = None  # None: look for qtconvert.toml beside the source
-    book: Path | None = None  # a recipe file (EPUB and PDF)
+    book: Path | None = None  # a recipe file (the book formats: EPUB and PDF)
     stylesheet: Path | None = None  # replaces the default stylesheet (EPUB and PDF)
-    paper: str = "A4"  # PDF: A4 or Letter
-    pdf_variant: str | None = None  # PDF: e.g. "pdf/ua-1", "pdf/a-3b"
-    page_breaks: bool = True  # PDF: each question on a new page (False: flowing)
-    max_articles_per_volume: int = 600  # PDF: split larger books into volumes (memory)
-    jsonld_profile: str = "learning-resource"  # JSON-LD page shape
-    include_noindex: bool = False  # JSON-LD: include `no_index` articles
+    format_options: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "format_options", MappingProxyType(dict(self.format_options)))
+
+    @property
+    def job_count(self) -> int:
+        """How many workers parallel work may use: `jobs`, or one per CPU."""
+        return self.jobs or os.cpu_count() or 1
+
+    def for_format(self, writer: type[Writer]) -> Any:
+        """`writer`'s options: as given (a dataclass or a mapping of its fields), else defaults."""
+        given = self.format_options.get(writer.name)
+        if given is None:
+            return writer.Options()
+        if isinstance(given, Mapping):
+            names = {f.name for f in dataclasses.fields(writer.Options)}
+            unknown = sorted(set(given) - names)
+            if unknown:
+                raise UsageError(f"{writer.name}: unknown option {unknown[0]!r} (known: "
+                                 f"{', '.join(sorted(names)) or 'none'})")
+            return writer.Options(**given)
+        if not isinstance(given, writer.Options):
+            raise UsageError(f"{writer.name}: options must be {writer.Options.__name__}, got "
+                             f"{type(given).__name__}")
+        return given
 
 
 class Writer:
@@ -65,6 +101,8 @@ class Writer:
     suffix: ClassVar[str] = ""  #: the file suffix of the main output (".epub")
     description: ClassVar[str] = ""  #: one line for `qtconvert formats`
     makes_books: ClassVar[bool] = False  #: writes books, so `options.book` (a recipe) applies
+    #: this format's options: a frozen dataclass whose fields are made with `option(...)`
+    Options: ClassVar[type] = NoOptions
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,
                  options: BuildOptions, progress: Progress | None = None) -> None:
@@ -74,6 +112,8 @@ class Writer:
         self.selected = selected
         self.out = out
         self.options = options
+        #: this format's own options (an instance of `Options`)
+        self.format_options = options.for_format(type(self))
         self.progress = progress or Progress()
 
     # -- hooks -------------------------------------------------------------------------------
@@ -86,9 +126,9 @@ class Writer:
         """Where `target` lives in this writer's output, seen from `source`'s output file.
 
         None when this output has no place for it: the link then goes to the target's
-        canonical web address.
+        canonical web address. Book formats answer per unit, through a `LinkScope`.
         """
-        raise NotImplementedError
+        return None
 
     def write(self) -> list[Path]:
         """Write every output file (through `self.out`); return the paths written."""
@@ -99,28 +139,7 @@ class Writer:
 
     # -- helpers for subclasses ----------------------------------------------------------------
 
-    def href(self, target_url: str | None, source: Article, fallback: str) -> str:
-        """The address of the article at `target_url` seen from `source`, else `fallback`."""
-        target = self.collection.by_url(target_url) if target_url else None
-        uri = self.uri_for(target, source) if target is not None else None
-        return uri if uri is not None else fallback
-
-    def related_href(self, link: RelatedLink, source: Article) -> str:
-        """A related link's address: internal when the output has its target, else canonical."""
-        return self.href(link.target_url, source, link.canonical_url)
-
-    def is_internal(self, target_url: str | None, source: Article) -> bool:
-        """True when the target has an address in this output (not only on the web)."""
-        target = self.collection.by_url(target_url) if target_url else None
-        return target is not None and self.uri_for(target, source) is not None
-
-    def link_resolver(self, source: Article) -> Callable[[str], str]:
-        """A function for answer hrefs: resolves pending `qtref:` links, keeps the others."""
-
-        def resolve(href: str) -> str:
-            url = pending_target(href)
-            if url is None:
-                return href
-            return self.href(url, source, self.collection.base_url + url)
-
-        return resolve
+    def links(self, scope: LinkScope | None = None) -> Links:
+        """Link lookups for one unit of output: inside `scope` when given (a book, a volume),
+        else wherever `uri_for` says."""
+        return Links(self.collection, scope.uri_for if scope is not None else self.uri_for)

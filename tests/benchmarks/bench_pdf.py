@@ -48,7 +48,8 @@ def _build(corpus: str, subject: str, out: str, dump: str, per_volume: int | Non
         return Job(real(html, target, **kwargs), volumes[-1])
 
     weasy.start_pdf = spy
-    extra = {} if per_volume is None else {"max_articles_per_volume": per_volume}
+    extra = {} if per_volume is None else {"format_options": {
+        "pdf": {"max_articles_per_volume": per_volume}}}
     t = time.perf_counter()
     result = build(corpus, out, BuildOptions(formats=("pdf",), subjects=(subject,), **extra))
     took = time.perf_counter() - t - dump_time[0]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-import os
 import html
 import uuid
 from collections.abc import Iterator, Sequence
@@ -28,7 +27,8 @@ from .package import EpubPackage, Item, Metadata
 from .xhtml import STYLESHEET, article_document, document
 from ...errors import BuildError, UsageError
 from ...model import Article
-from ...package_data import data_dir
+from ...package_data import stylesheet
+from ...render.links import LinkScope, Links
 from ...render.pandoc import PandocOptions
 from ..base import BuildOptions, Writer
 
@@ -50,21 +50,9 @@ class EpubWriter(Writer):
     description = "EPUB 3 study books, one per subject (or one per --book recipe)"
     makes_books = True
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._files: dict[str, str] = {}  # article url -> its page, in the book being written
-        self._hrefs: dict[str, str] = {}  # article url -> `page#anchor`
-
-    def uri_for(self, target: Article, source: Article) -> str | None:
-        """`q-<slug>.xhtml#<anchor>` when both are in the book being written, else None."""
-        if source.url not in self._files:
-            return None
-        return self._hrefs.get(target.url)
-
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:
-        if options.stylesheet is not None and not Path(options.stylesheet).is_file():
-            raise UsageError(f"--stylesheet {options.stylesheet}: no such file")
+        stylesheet(options.stylesheet, "epub.css")
 
     def write(self) -> list[Path]:
         from ...read.recipes import books_for
@@ -78,11 +66,12 @@ class EpubWriter(Writer):
     # -- one book ------------------------------------------------------------------------------
 
     def build_book(self, book: Book) -> bytes:
-        """The EPUB file of `book`, as bytes (the same bytes for the same input)."""
+        """The EPUB file of `book`, as bytes (the same bytes for the same input). Its links
+        are resolved in the book's own scope (`book_scope`), so a book is a unit of its own."""
         if not book.articles:
             raise BuildError(f"book {book.key!r} has no articles")
-        self._files = page_names(book.articles)
-        self._hrefs = {a.url: f"{self._files[a.url]}#{a.anchor}" for a in book.articles}
+        files = page_names(book.articles)
+        scope = book_scope(book.articles, files)
         groups = subject_groups(book.articles)
         newest = max(a.date for a in book.articles)
         modified = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
@@ -104,9 +93,9 @@ class EpubWriter(Writer):
         package.add(Item("title.xhtml", XHTML, spine=True), document(
             book.title, title_page(book, edition, self.collection.base_url), lang,
             body_attrs=' epub:type="frontmatter"'))
-        index = build_index(book.articles, lambda a: self._hrefs[a.url])
-        toc = self._toc(groups, index)
-        first = toc[0].href if len(groups) > 1 else self._files[book.articles[0].url]
+        index = build_index(book.articles, lambda a: scope.hrefs[a.url])
+        toc = _toc(groups, index, scope)
+        first = toc[0].href if len(groups) > 1 else files[book.articles[0].url]
         landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
                      ("toc", "nav.xhtml#toc", "Contents"), ("bodymatter", first, "Questions")]
         if index:
@@ -114,7 +103,8 @@ class EpubWriter(Writer):
         package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
                      document("Contents", nav_body(toc, landmarks), lang))
         has_math = False
-        pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang)
+        pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang,
+                                    files, self.links(scope))
         for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
@@ -123,7 +113,7 @@ class EpubWriter(Writer):
                     f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
-                package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
+                package.add(Item(files[article.url], XHTML, "mathml" if math else "",
                                  spine=True), page)
         for _ in pages:  # run the generator to its end: pool shut down, progress done
             pass
@@ -142,33 +132,21 @@ class EpubWriter(Writer):
                                    ("a11y:certifiedBy", package.metadata.publisher)]
         return package.to_bytes()
 
-    def _toc(self, groups: list[tuple[str, str, tuple[Article, ...]]], index) -> list[NavEntry]:
-        toc = []
-        for key, name, articles in groups:
-            children = tuple(NavEntry(curly_quotes(a.question or a.title), self._hrefs[a.url])
-                             for a in articles)
-            href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
-            toc.append(NavEntry(name, href, children))
-        if index:
-            toc.append(NavEntry("Index", index[0].href,
-                                tuple(NavEntry(label, href) for p in index
-                                      for label, href in p.groups)))
-        return toc
-
-    def _article_pages(self, key: str, articles: Sequence[Article], lang: str
+    def _article_pages(self, key: str, articles: Sequence[Article], lang: str,
+                       files: dict[str, str], links: Links
                        ) -> Iterator[tuple[Article, bytes, bool]]:
         """Each article's page, in order, built while pandoc converts the next batches."""
-        files = set(self._files.values())
+        documents = set(files.values())
         self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
-            page, math = article_document(article, fragment, self, files, lang)
+            page, math = article_document(article, fragment, links, documents, lang)
             self.progress.advance()
             yield article, page, math
         self.progress.done()
 
     def _fragments(self, articles: Sequence[Article]) -> Iterator[tuple[Article, str]]:
         config = self.options.config
-        jobs = self.options.jobs or os.cpu_count() or 1
+        jobs = self.options.job_count
         options = PandocOptions(math="mathml", jobs=1,
                                 lua_filters=tuple(config.lua_filters) if config else ())
         size = max(25, min(options.batch_size, -(-len(articles) // (jobs * 4))))
@@ -185,11 +163,31 @@ class EpubWriter(Writer):
                     future.cancel()
 
     def _stylesheet(self) -> bytes:
-        path = self.options.stylesheet or data_dir("styles") / "epub.css"
+        path = stylesheet(self.options.stylesheet, "epub.css")
         try:
-            return Path(path).read_bytes()
+            return path.read_bytes()
         except OSError as exc:
             raise UsageError(f"--stylesheet {path}: cannot read it ({exc.strerror})") from None
+
+
+def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkScope
+         ) -> list[NavEntry]:
+    toc = []
+    for key, name, articles in groups:
+        children = tuple(NavEntry(curly_quotes(a.question or a.title), scope.hrefs[a.url])
+                         for a in articles)
+        href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
+        toc.append(NavEntry(name, href, children))
+    if index:
+        toc.append(NavEntry("Index", index[0].href,
+                            tuple(NavEntry(label, href) for p in index
+                                  for label, href in p.groups)))
+    return toc
+
+
+def book_scope(articles: Sequence[Article], files: dict[str, str]) -> LinkScope:
+    """Inside a book every question is `<its page>#<anchor>`."""
+    return LinkScope({a.url: f"{files[a.url]}#{a.anchor}" for a in articles})
 
 
 def page_names(articles: Sequence[Article]) -> dict[str, str]:

@@ -15,10 +15,10 @@ from collections.abc import Collection as Container
 from urllib.parse import quote, urlsplit
 
 from .mathml import finish_math
-from ...render.html_body import SAFE_SCHEMES, article_element
+from ...render.html_body import article_element
 from ...render.typography import curly_quotes
 from ...model import Article
-from ..base import Writer
+from ...render.links import SAFE_SCHEMES, Links
 
 __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 
@@ -93,10 +93,10 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
     return text.encode("utf-8")
 
 
-def article_document(article: Article, fragment: str, writer: Writer, files: Container[str],
+def article_document(article: Article, fragment: str, links: Links, files: Container[str],
                      language: str) -> tuple[bytes, bool]:
     """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
-    section = article_element(article, _NOT_XML.sub("", fragment), writer, question_level=1)
+    section = article_element(article, _NOT_XML.sub("", fragment), links, question_level=1)
     _fix_links(section, files)
     has_math = finish_math(section)
     body = serialize(section)

@@ -4,13 +4,14 @@ Writes `OUT/jsonld/<subject-key>/<slug>.jsonld` (the article's graph, see `jsonl
 `<slug>.html` (the same graph as a `<script type="application/ld+json">` snippet that no answer
 text can break out of), `OUT/jsonld/all.ndjson` (one compact graph per line) and
 `OUT/jsonld/sitemap.xml`. Articles marked `no_index` are left out unless
-`options.include_noindex`. Output is deterministic: the same input gives the same bytes.
+`--include-noindex`. Output is deterministic: the same input gives the same bytes.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -18,8 +19,8 @@ from xml.sax.saxutils import escape as xml_escape
 from .answer_html import answer_html
 from .profiles import CONTEXT, Site, article_graph, check_profile
 from ...model import Article
-from ...output import safe_name
-from ..base import BuildOptions, Writer
+from ...model.urls import safe_name
+from ..base import BuildOptions, Writer, option
 
 __all__ = ["JsonLdWriter", "script_element"]
 
@@ -37,21 +38,34 @@ def script_element(compact_json: str) -> str:
     return '<script type="application/ld+json">' + compact_json + "</script>\n"
 
 
+@dataclass(frozen=True)
+class JsonLdOptions:
+    """`--format jsonld`'s own options."""
+
+    profile: str = option("learning-resource", "--jsonld-profile",
+                          "page shape: learning-resource (default), article, qapage or "
+                          "faqpage; see docs/jsonld.md for when each applies", metavar="PROFILE")
+    include_noindex: bool = option(False, "--include-noindex",
+                                   "also export articles marked no_index: true")
+
+
 class JsonLdWriter(Writer):
     """schema.org JSON-LD graphs, their HTML snippets, an NDJSON bundle and a sitemap."""
 
     name = "jsonld"
     suffix = ".jsonld"
     description = "schema.org JSON-LD per article, an NDJSON bundle and a sitemap"
+    Options = JsonLdOptions
 
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:
-        check_profile(options.jsonld_profile)
+        check_profile(options.for_format(cls).profile)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.profile = check_profile(self.options.jsonld_profile)
+        self.profile = check_profile(self.format_options.profile)
         self.site = Site(self.collection.base_url)
+        self._links = self.links()
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """The web address: JSON-LD describes the pages of the site, wherever they are built."""
@@ -59,12 +73,12 @@ class JsonLdWriter(Writer):
 
     def exported(self) -> list[Article]:
         """The selected articles, without `no_index` ones unless asked to include them."""
-        return [a for a in self.selected if self.options.include_noindex or not a.no_index]
+        return [a for a in self.selected if self.format_options.include_noindex or not a.no_index]
 
     def graph(self, article: Article) -> dict[str, Any]:
         """The JSON-LD document of one article."""
-        text = answer_html(article.answer, self.link_resolver(article), article.canonical_url)
-        related = list(dict.fromkeys(self.related_href(link, article)
+        text = answer_html(article.answer, self._links.resolver(article), article.canonical_url)
+        related = list(dict.fromkeys(self._links.related_href(link, article)
                                      for link in article.listed_related))
         return article_graph(article, self.profile, self.site, text, related)
 

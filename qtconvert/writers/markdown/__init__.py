@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 from ...model import plain_markdown
 from ...model import Article
-from ...output import safe_name
-from ...filters.xref import QTREF_SCHEME
+from ...model.urls import safe_name
+from ...model.urls import QTREF_SCHEME
 from ..base import Writer
 
 __all__ = ["MarkdownWriter"]
@@ -38,6 +38,7 @@ class MarkdownWriter(Writer):
         super().__init__(*args, **kwargs)
         self._paths: dict[str, Path] = {}
         self._folders: dict[str, Path] = {}
+        self._links = self.links()
 
     def path_of(self, article: Article) -> Path:
         """The output file of an article (the slug may be shortened to a safe file name)."""
@@ -76,7 +77,7 @@ class MarkdownWriter(Writer):
 
     def render(self, article: Article) -> str:
         """The whole file: front matter, answer, related questions."""
-        hrefs = [_safe_href(self.related_href(link, article)) for link in article.related]
+        hrefs = [_safe_href(self._links.related_href(link, article)) for link in article.related]
         lines = [
             f"id: {article.id}",
             f"title: {_scalar(article.title)}",
@@ -111,7 +112,7 @@ class MarkdownWriter(Writer):
         text = article.answer
         if QTREF_SCHEME not in text:
             return text
-        resolve = self.link_resolver(article)
+        resolve = self._links.resolver(article)
         out: list[str] = []
         pos = 0
         for start, end in [*plain_markdown.code_and_math(text), (len(text), len(text))]:

@@ -10,8 +10,8 @@ core), the next one's HTML is prepared. A link to a question in another volume g
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -23,13 +23,28 @@ from . import weasy
 from ...model.books import Book, counted
 from ...errors import UsageError
 from ...model import Article
-from ...package_data import data_dir
+from ...package_data import data_dir, stylesheet
 from ...render.pandoc import PandocOptions
-from ..base import BuildOptions, Progress, Writer
+from ..base import BuildOptions, Progress, Writer, option, whole_number
+from ...render.links import LinkScope, Links
 
-__all__ = ["PdfWriter"]
+__all__ = ["PdfWriter", "PdfOptions", "volume_scope"]
 
 PAPER_SIZES = ("A4", "Letter")
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    """`--format pdf`'s own options."""
+
+    paper: str = option("A4", "--paper", "paper size (default: A4)", choices=PAPER_SIZES)
+    variant: str | None = option(None, "--pdf-variant", "a PDF variant WeasyPrint supports, "
+                                 "e.g. pdf/ua-1 or pdf/a-3b", metavar="VARIANT")
+    page_breaks: bool = option(True, "--flow", "let questions flow on (default: each question "
+                               "starts a new page)")
+    max_articles_per_volume: int = option(
+        600, "--max-articles-per-volume", "split larger books into volumes of at most N "
+        "articles (default: 600; 0: never split)", type=whole_number, metavar="N")
 
 
 class PdfWriter(Writer):
@@ -37,39 +52,34 @@ class PdfWriter(Writer):
     suffix: ClassVar[str] = ".pdf"
     description: ClassVar[str] = "printable study guides (WeasyPrint): OUT/pdf/<book>.pdf"
     makes_books: ClassVar[bool] = True
+    Options = PdfOptions
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self._volume: frozenset[str] = frozenset()  # urls of the volume being written
-        self.math = math_svg.MathRenderer(jobs=self.options.jobs or os.cpu_count() or 1)
+        self.math = math_svg.MathRenderer(jobs=self.options.job_count)
         self.refused: list[str] = []  #: URLs the fetcher refused, over the whole build
 
     # -- the contract ------------------------------------------------------------------------
 
-    def uri_for(self, target: Article, source: Article) -> str | None:
-        """`#anchor` when both are in the volume being prepared, else None (web address)."""
-        if target.url in self._volume and source.url in self._volume:
-            return "#" + target.anchor
-        return None
-
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:
-        weasy.check_variant(options.pdf_variant)
-        if options.paper not in PAPER_SIZES:
-            raise UsageError(f"unknown paper size {options.paper!r} (supported: "
+        own = options.for_format(cls)
+        weasy.check_variant(own.variant)
+        if own.paper not in PAPER_SIZES:
+            raise UsageError(f"unknown paper size {own.paper!r} (supported: "
                              f"{', '.join(PAPER_SIZES)})")
-        _stylesheet(options)
+        stylesheet(options.stylesheet, "print.css")
 
     def write(self) -> list[Path]:
-        variant = weasy.check_variant(self.options.pdf_variant)
-        stylesheets = [_stylesheet(self.options)]
+        variant = weasy.check_variant(self.format_options.variant)
+        stylesheets = [stylesheet(self.options.stylesheet, "print.css")]
         volumes: list[document.Volume] = []
         for book in self.books():
-            parts = document.split_volumes(book, self.options.max_articles_per_volume)
+            parts = document.split_volumes(book, self.format_options.max_articles_per_volume)
             if len(parts) > 1:
                 self.progress.note(f"pdf: {book.key}: {len(book.articles):,} questions, split "
                                    f"into {len(parts)} volumes of at most "
-                                   f"{self.options.max_articles_per_volume:,}")
+                                   f"{self.format_options.max_articles_per_volume:,}")
             volumes.extend(parts)
         written: list[Path] = []
         html = self.html(volumes[0]) if volumes else ""
@@ -79,7 +89,7 @@ class PdfWriter(Writer):
             self.progress.start(f"PDF {volume.key}: typesetting "
                                 f"{counted(len(volume.articles))}", 1)
             job = weasy.start_pdf(html, tmp, stylesheets=stylesheets,
-                                  css=f"@page {{ size: {self.options.paper} }}",
+                                  css=f"@page {{ size: {self.format_options.paper} }}",
                                   base_dir=data_dir("styles"), variant=variant)
             try:  # WeasyPrint uses one core: the next volume's HTML is made meanwhile
                 html = self.html(volumes[n + 1], Progress()) if n + 1 < len(volumes) else ""
@@ -107,23 +117,24 @@ class PdfWriter(Writer):
         return recipes.books_for(self.selected, self.options)
 
     def html(self, volume: document.Volume, progress: Progress | None = None) -> str:
-        """The final HTML of one volume, as WeasyPrint receives it."""
-        self._volume = frozenset(a.url for a in volume.articles)
+        """The final HTML of one volume, as WeasyPrint receives it. A link leads inside the
+        volume when both ends are in it (`volume_scope`), else to the web address."""
+        links = self.links(volume_scope(volume))
         config = self.options.config
         options = PandocOptions(math="tex", jobs=self.options.jobs,
                                 lua_filters=config.lua_filters if config else ())
         label = f"PDF {volume.key}: converting answers"
         fragments = html_body.render_answers(volume.articles, options,
                                              progress or self.progress, label)
-        sections = {a.url: self._section(a, fragments[a.url]) for a in volume.articles}
+        sections = {a.url: self._section(a, fragments[a.url], links) for a in volume.articles}
         self.math.prepare(f for s in sections.values() for f in math_svg.math_spans(s))
         for section in sections.values():
             math_svg.typeset(section, self.math)
             math_svg.lift_display(section)
-        return document.document(volume, sections, page_breaks=self.options.page_breaks)
+        return document.document(volume, sections, page_breaks=self.format_options.page_breaks)
 
-    def _section(self, article: Article, fragment: str) -> ET.Element:
-        section = html_body.article_element(article, fragment, self)
+    def _section(self, article: Article, fragment: str, links: Links) -> ET.Element:
+        section = html_body.article_element(article, fragment, links)
         heading = section.find("h2")
         if heading is not None:  # as printed (typographic quotes)
             question = "".join(heading.itertext())
@@ -133,6 +144,11 @@ class PdfWriter(Writer):
         source = ET.SubElement(section, "p", {"class": "qt-source"})
         source.text = article.canonical_url.split("://", 1)[-1]
         return section
+
+
+def volume_scope(volume: document.Volume) -> LinkScope:
+    """Inside a printed volume every question is `#anchor` (a page reference)."""
+    return LinkScope({a.url: "#" + a.anchor for a in volume.articles})
 
 
 def _fix_local_links(section: ET.Element, anchor: str) -> None:
@@ -151,10 +167,3 @@ def _fix_local_links(section: ET.Element, anchor: str) -> None:
     for el in section.iter():
         if el.get("id") and el.get("id") not in used:
             del el.attrib["id"]
-
-
-def _stylesheet(options: BuildOptions) -> Path:
-    sheet = Path(options.stylesheet or data_dir("styles") / "print.css")
-    if not sheet.is_file():
-        raise UsageError(f"stylesheet {sheet} not found")
-    return sheet

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ... import __version__
 from ...model.books import Book, counted
 from ...model import Article
-from ...output import safe_name
+from ...model.urls import safe_name
 from .index import index_element, keyword_index
 from ...render.typography import curl_tree
 
