@@ -14,9 +14,9 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import entry_points
 from pathlib import Path
 
-from . import xref
 from ..errors import ConfigError
 from ..model import Collection
+from . import xref
 
 __all__ = ["Filter", "BUILTIN_FILTERS", "resolve_filter", "run_filters"]
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from ..model import plain_markdown
-from ..model import Article, Collection, Diagnostic, RelatedLink
+from ..model import Article, Collection, Diagnostic, RelatedLink, plain_markdown
 from ..model.urls import QTREF_SCHEME, parse_article_url, pending_target
 
 __all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
@@ -92,15 +91,8 @@ class _AnswerLinks:
     collection: Collection
 
     def rewrite(self, article: Article, resolver: Resolver, warnings: list[Diagnostic]) -> str:
-        text = article.answer
-        out: list[str] = []
-        pos = 0
-        for start, end in [*plain_markdown.code_and_math(text), (len(text), len(text))]:
-            out.append(_LINK.sub(lambda m: self._link(m, article, resolver, warnings),
-                                 text[pos:start]))
-            out.append(text[start:end])  # code and math are copied as they are
-            pos = end
-        return "".join(out)
+        return plain_markdown.outside_code(article.answer, lambda text: _LINK.sub(
+            lambda m: self._link(m, article, resolver, warnings), text))
 
     def _link(self, m: re.Match[str], article: Article, resolver: Resolver,
               warnings: list[Diagnostic]) -> str:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from .config import Config, load_config
 from .errors import BuildError, UsageError
+from .filters import run_filters
 from .model import Collection
 from .output import OutputFolder
-from .filters import run_filters
 from .read import load
 from .read.recipes import books_for
 from .writers import BuildOptions, Progress, default_formats, get_writer
@@ -71,7 +71,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                          f"the first: {first}")
     selected = select_subjects(collection, options.subjects)
     if options.book is not None:
-        books_for(selected, options)  # a bad recipe fails here, before anything is written
+        books_for(selected, options.book)  # a bad recipe fails here, before anything is written
     folder = OutputFolder(out)
     if options.clean:
         for cls in writer_classes:

@@ -11,22 +11,29 @@ import argparse
 import dataclasses
 import json
 import sys
-from dataclasses import replace
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from . import __version__
-from .model.books import counted
 from .build import build, prepare, select_subjects
 from .config import load_config
 from .errors import QtConvertError, UsageError
+from .filters.xref import related_counts
 from .model import Collection
+from .model.books import counted
 from .package_data import data_dir
 from .progress import TerminalProgress
 from .read import load
-from .writers import BuildOptions, Writer, available, default_formats, get_writer, writer_classes
+from .writers import (
+    BuildOptions,
+    Writer,
+    available,
+    default_formats,
+    get_writer,
+    writer_classes,
+)
 from .writers.base import whole_number
-from .filters.xref import related_counts
 
 __all__ = ["main", "default_source"]
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 SHARED = ROOT.parent / "shared"

@@ -9,8 +9,8 @@ import pytest
 
 from qtconvert import output
 from qtconvert.errors import BuildError
-from qtconvert.output.file_sink import FileSink, SinkError
 from qtconvert.output import OutputFolder
+from qtconvert.output.file_sink import FileSink, SinkError
 
 
 @pytest.mark.parametrize("value", ["../../x", "/etc/passwd", "a\x00b"])

@@ -6,12 +6,12 @@ import textwrap
 
 import pytest
 from conftest import CONTENT, write_article
+from qtconvert.filters import run_filters
 
-from qtconvert.render import pandoc
 from qtconvert.build import prepare
 from qtconvert.config import DEFAULT_FILTERS, load_config
 from qtconvert.errors import ConfigError
-from qtconvert.filters import run_filters
+from qtconvert.render import pandoc
 
 
 def test_defaults_without_a_config(tmp_path):

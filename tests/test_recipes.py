@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-
 from conftest import CONTENT
+
 from qtconvert.errors import ConfigError
 from qtconvert.read.recipes import SUBJECT_COLOURS, books_for, load_recipe
 
@@ -40,10 +39,10 @@ def test_example_recipe(content):
 
 
 def test_books_for_without_a_recipe_gives_subject_books(content):
-    books = books_for(content, SimpleNamespace(book=None))
+    books = books_for(content, None)
     assert [b.key for b in books] == sorted(content.subjects)
     assert all(b.cover_colour in SUBJECT_COLOURS for b in books)
-    assert books_for(content, SimpleNamespace(book=EXAMPLE))[0].key == "quantitative-methods"
+    assert books_for(content, EXAMPLE)[0].key == "quantitative-methods"
 
 
 def test_keywords_only_any_subject_case_insensitive(content, tmp_path):

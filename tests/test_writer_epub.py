@@ -18,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import CONTENT, CORPUS, NO_CORPUS, needs_corpus
+
 from qtconvert.build import build
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions
@@ -400,9 +400,10 @@ def test_corpus_math_is_never_dropped_or_an_error(corpus_books):
 
 
 def test_stylesheet_and_cover_colours_meet_wcag_aa_contrast():
-    from qtconvert.writers.epub.cover import contrast, text_colour
     from qtconvert.package_data import data_dir
     from qtconvert.read.recipes import SUBJECT_COLOURS
+    from qtconvert.render.colours import contrast
+    from qtconvert.writers.epub.cover import text_colour
 
     css = (data_dir("styles") / "epub.css").read_text(encoding="utf-8")
     inks = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
@@ -438,7 +439,7 @@ def test_uri_for_inside_the_book_only(content, tmp_path):
 
     options = BuildOptions(formats=("epub",))
     writer = EpubWriter(content, content, OutputFolder(tmp_path), options)
-    books = {b.key: b for b in books_for(content, options)}
+    books = {b.key: b for b in books_for(content, options.book)}
     writer.build_book(books["mathematics"])
     maths, chem = content.by_subject("mathematics"), content.by_subject("chemistry")
     assert writer.uri_for(maths[1], maths[0]) == f"q-{maths[1].slug}.xhtml#{maths[1].anchor}"

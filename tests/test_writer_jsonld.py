@@ -17,9 +17,9 @@ import qtconvert
 from qtconvert.build import build
 from qtconvert.cli import main
 from qtconvert.errors import UsageError
-from qtconvert.writers.jsonld.profiles import PROFILES
 from qtconvert.writers.base import BuildOptions
 from qtconvert.writers.jsonld.answer_html import answer_html
+from qtconvert.writers.jsonld.profiles import PROFILES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

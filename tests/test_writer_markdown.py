@@ -13,10 +13,10 @@ import pytest
 import yaml
 
 import qtconvert
-from qtconvert.model import plain_markdown
 from qtconvert.build import build, prepare
-from qtconvert.writers.base import BuildOptions
+from qtconvert.model import plain_markdown
 from qtconvert.model.urls import QTREF_SCHEME
+from qtconvert.writers.base import BuildOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"

@@ -14,13 +14,12 @@ import pypdf
 import pytest
 from conftest import CONTENT, CORPUS, needs_corpus, write_article
 
-from qtconvert.writers.pdf import weasy
 from qtconvert.build import build, prepare
 from qtconvert.errors import UsageError
 from qtconvert.output import OutputFolder
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
-from qtconvert.writers.pdf import PdfOptions, PdfWriter
+from qtconvert.writers.pdf import PdfOptions, PdfWriter, weasy
 
 PDF = BuildOptions(formats=("pdf",))
 

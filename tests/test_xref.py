@@ -7,15 +7,14 @@ import dataclasses
 
 import pytest
 from conftest import needs_corpus
+from qtconvert.filters.xref import QTREF_SCHEME, parse_article_url, related_counts
 
-from qtconvert.render import html_body
-from qtconvert.render.links import as_uri
 from qtconvert import model
-from qtconvert.render import pandoc
 from qtconvert.output import OutputFolder
+from qtconvert.render import html_body, pandoc
+from qtconvert.render.links import as_uri
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers.base import BuildOptions, Writer
-from qtconvert.filters.xref import QTREF_SCHEME, parse_article_url, related_counts
 
 BREAK_EVEN = "what-is-breakeven-analysis-and-how-is-it-calculated"
 
@@ -124,8 +123,9 @@ def test_html_body_resolves_links_on_the_tree(content, tmp_path):
 
 
 def test_two_builds_give_the_same_anchors(content):
-    from qtconvert.build import prepare
     from conftest import CONTENT
+
+    from qtconvert.build import prepare
 
     again = prepare(CONTENT)
     assert [a.anchor for a in content] == [a.anchor for a in again]

@@ -2,7 +2,14 @@
 grammar of the data (article addresses and anchors, safe output names, the plain-Markdown
 layout). Every other stage imports it; it imports nothing of qtconvert."""
 
-from .articles import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink, Severity
+from .articles import (
+           DEFAULT_BASE_URL,
+           Article,
+           Collection,
+           Diagnostic,
+           RelatedLink,
+           Severity,
+)
 from .urls import anchor_for_url
 
 __all__ = ["Article", "Collection", "Diagnostic", "RelatedLink", "Severity", "DEFAULT_BASE_URL",

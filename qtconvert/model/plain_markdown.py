@@ -13,7 +13,7 @@ markup; so the writer escapes every `<` that could open HTML as `\\<` outside co
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 __all__ = ["RELATED_HEADING", "related_block", "split_answer", "escape_html", "unescape_html",
            "code_and_math"]
@@ -97,6 +97,43 @@ def code_and_math(md: str) -> Iterator[tuple[int, int]]:
             if end is not None:
                 i = end
                 yield j, i
+
+
+def math_markdown(tex: str, display: bool) -> str:
+    """A formula as clean Markdown: `$tex$`, `$$tex$$`, or display math over several lines as
+    `$$`, its lines (no blank one: a blank line would end it), `$$`."""
+    if not display:
+        return "$" + tex.strip() + "$"
+    if "\n" not in tex:
+        return "$$" + tex.strip() + "$$"
+    lines = [ln.rstrip() for ln in tex.split("\n") if ln.strip()]
+    indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
+    return "$$\n" + "\n".join(lines) + "\n" + indent + "$$"
+
+
+def map_math(md: str, fn: Callable[[str, bool], str]) -> str:
+    """Clean Markdown with `fn(tex, display)` applied to the TeX of every math span."""
+    return outside_code(md, lambda text: text, math=lambda tex, display: math_markdown(
+        fn(tex, display), display)) if "$" in md else md
+
+
+def outside_code(md: str, rewrite: Callable[[str], str],
+                 math: Callable[[str, bool], str] | None = None) -> str:
+    """`md` with `rewrite` applied to each stretch of ordinary text; code and math are copied
+    as they are (or math given to `math(tex, display)`, which returns its Markdown)."""
+    out: list[str] = []
+    pos = 0
+    for start, end in code_and_math(md):
+        out.append(rewrite(md[pos:start]))
+        span = md[start:end]
+        if math is not None and span[0] == "$":
+            delim = "$$" if span.startswith("$$") else "$"
+            out.append(math(span[len(delim):-len(delim)], delim == "$$"))
+        else:
+            out.append(span)
+        pos = end
+    out.append(rewrite(md[pos:]))
+    return "".join(out)
 
 
 def _math_end(md: str, start: int, opener: str) -> int | None:

@@ -11,9 +11,10 @@ a `$` that does not open math (`$5`, `$7.25 each = $26.83`) and anything in code
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-__all__ = ["answer_from_site", "normalise_markdown", "map_math", "N_COMMANDS"]
+from ..model.plain_markdown import math_markdown
+
+__all__ = ["answer_from_site", "normalise_markdown", "N_COMMANDS"]
 
 # TeX and KaTeX control words that begin with "n": `\n` + one of these (maximal letter run)
 # inside math is the command, not a newline.
@@ -64,20 +65,11 @@ def normalise_markdown(text: str) -> str:
     return _Scanner(text, escaped=False).run()
 
 
-def map_math(text: str, fn: Callable[[str, bool], str]) -> str:
-    """Clean Markdown with `fn(tex, display)` applied to the TeX of every math span."""
-    if "$" not in text:
-        return text
-    return _Scanner(text, escaped=False, math_hook=fn).run()
-
-
 class _Scanner:
     """One left-to-right pass; regular expressions jump between the interesting places."""
 
-    def __init__(self, src: str, *, escaped: bool,
-                 math_hook: Callable[[str, bool], str] | None = None) -> None:
+    def __init__(self, src: str, *, escaped: bool) -> None:
         self.src = src
-        self.math_hook = math_hook
         self.escaped = escaped
         self.nl = "\\n" if escaped else "\n"
         self.math_re = _MATH_ESCAPED if escaped else _MATH_PLAIN
@@ -186,18 +178,7 @@ class _Scanner:
         content = "".join(body)
         if not self._is_math(opener, content, src, i):
             return self._literal(j, opener)
-        display = opener not in ("$", "\\(")
-        if self.math_hook is not None:
-            content = self.math_hook(content, display)
-        if not display:
-            self.out.append("$" + content.strip() + "$")
-        elif "\n" in content:
-            # display math on lines of its own; blank lines would end it in a Markdown reader
-            lines = [ln.rstrip() for ln in content.split("\n") if ln.strip()]
-            indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
-            self.out.append("$$\n" + "\n".join(lines) + "\n" + indent + "$$")
-        else:
-            self.out.append("$$" + content.strip() + "$$")
+        self.out.append(math_markdown(content, display=opener not in ("$", "\\(")))
         return i
 
     @staticmethod

@@ -17,11 +17,17 @@ from typing import Any
 import frontmatter
 import yaml
 
-from . import answer_text
-from ..model import plain_markdown
+from ..model import (
+    DEFAULT_BASE_URL,
+    Article,
+    Collection,
+    Diagnostic,
+    RelatedLink,
+    plain_markdown,
+)
 from ..model.urls import URL_PATTERN, article_url
-from ..model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink
 from ..output import OUTPUT_MARKER
+from . import answer_text
 
 __all__ = ["load", "read_article", "parse_article"]
 

@@ -14,11 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..model.books import Book, subject_books
 from ..errors import ConfigError
 from ..model import Article, Collection
-from ..model.urls import safe_name
-from ..model.urls import parse_article_url
+from ..model.books import Book, question_order, subject_books
+from ..model.urls import parse_article_url, safe_name
 
 __all__ = ["load_recipe", "books_for", "subject_colour", "ORDERS", "SUBJECT_COLOURS"]
 
@@ -32,9 +31,8 @@ SUBJECT_COLOURS = ("#1f4e79", "#7a2e2e", "#245e3a", "#5b2c6f", "#7a4b00", "#184f
                    "#3d4a5c", "#8a2b55")
 
 
-def books_for(selected: Collection, options: Any) -> list[Book]:
-    """The recipe's one book when `options.book` is set, else one book per subject."""
-    recipe = getattr(options, "book", None)
+def books_for(selected: Collection, recipe: str | Path | None) -> list[Book]:
+    """The recipe's one book when `recipe` (a TOML file) is given, else one per subject."""
     if recipe:
         return [load_recipe(recipe, selected)]
     return [replace(b, cover_colour=subject_colour(b.key)) for b in subject_books(selected)]
@@ -139,7 +137,7 @@ class _Recipe:
                     cover_colour=self.colour, language=self.language)
 
     def ordered(self, articles: list[Article]) -> list[Article]:
-        by_question = sorted(articles, key=lambda a: (a.question.casefold(), a.url))
+        by_question = question_order(articles)
         if self.order == "question":
             return by_question
         if self.order == "date":

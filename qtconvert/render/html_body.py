@@ -13,14 +13,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 from urllib.parse import urljoin, urlsplit
 
-from ..read import answer_text
-from . import pandoc
-from . import tex_repair
 from ..model import Article
-from .typography import curl_tree
+from ..model.plain_markdown import map_math
 from ..model.urls import pending_target
 from ..progress import Progress
+from . import pandoc, tex_repair
 from .links import SAFE_SCHEMES, Links, as_uri
+from .typography import curl_tree
 
 __all__ = ["render_answers", "article_element", "parse_fragment"]
 
@@ -34,7 +33,7 @@ def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
     if progress is not None:
         progress.start(label, len(articles))
     # math the site's KaTeX accepts but pandoc does not (\ce, \tag, bare \\) is repaired first
-    answers = [answer_text.map_math(a.answer, tex_repair.repair) for a in articles]
+    answers = [map_math(a.answer, tex_repair.repair) for a in articles]
     fragments = pandoc.to_html(answers, options,
                                progress.advance if progress is not None else None)
     if progress is not None:

@@ -9,7 +9,6 @@ unclosed code fence swallowed a marker), that batch is converted again one answe
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 from collections.abc import Sequence
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import BuildError
+from ..executor import job_count
 from ..package_data import data_dir
 
 __all__ = ["PandocOptions", "to_html", "pandoc_path", "builtin_lua_filters", "INPUT_FORMAT"]
@@ -39,7 +39,7 @@ class PandocOptions:
     math: str = "mathml"
     lua_filters: tuple[str, ...] = ()
     batch_size: int = 150
-    jobs: int = 0  # 0: one process per CPU
+    jobs: int = 0  # pandoc processes at a time; 0: one per CPU (`executor.job_count`)
 
 
 def pandoc_path() -> str:
@@ -76,7 +76,7 @@ def to_html(answers: Sequence[str], options: PandocOptions = PandocOptions(),
         args += ["--lua-filter", str(lua)]
     size = max(1, options.batch_size)
     batches = [list(answers[i:i + size]) for i in range(0, len(answers), size)]
-    jobs = options.jobs or os.cpu_count() or 1
+    jobs = job_count(options.jobs)
     results: list[list[str]] = []
     with ThreadPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
         for done in pool.map(lambda batch: _convert_batch(args, batch), batches):

@@ -12,7 +12,6 @@ holds their values. Nothing central changes when a format is added.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +20,11 @@ from typing import Any, ClassVar
 
 from ..config import Config
 from ..errors import UsageError
+from ..executor import job_count
 from ..model import Article, Collection
 from ..output import OutputFolder
 from ..progress import Progress
-from ..render.links import LinkScope, Links
+from ..render.links import Links, LinkScope
 
 __all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "whole_number"]
 
@@ -74,7 +74,7 @@ class BuildOptions:
     @property
     def job_count(self) -> int:
         """How many workers parallel work may use: `jobs`, or one per CPU."""
-        return self.jobs or os.cpu_count() or 1
+        return job_count(self.jobs)
 
     def for_format(self, writer: type[Writer]) -> Any:
         """`writer`'s options: as given (a dataclass or a mapping of its fields), else defaults."""

@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from qtconvert.render import pandoc
 from qtconvert.build import prepare
 from qtconvert.output import OutputFolder
 from qtconvert.read.recipes import books_for
+from qtconvert.render import pandoc
 from qtconvert.writers import BuildOptions
 from qtconvert.writers.epub import EpubWriter
 
@@ -47,7 +47,7 @@ def main() -> None:
     collection = prepare(root)
     selected = collection.select([subject])
     options = BuildOptions(formats=("epub",), subjects=(subject,))
-    (book,) = books_for(selected, options)
+    (book,) = books_for(selected, options.book)
     answers = [a.answer for a in book.articles]
     pandoc_options = pandoc.PandocOptions(math="mathml")
 

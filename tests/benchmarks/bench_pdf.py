@@ -21,9 +21,9 @@ from pathlib import Path
 
 
 def _build(corpus: str, subject: str, out: str, dump: str, per_volume: int | None, queue) -> None:
-    from qtconvert.writers.pdf import weasy
     from qtconvert.build import build
     from qtconvert.writers import BuildOptions
+    from qtconvert.writers.pdf import weasy
 
     real, volumes, dump_time = weasy.start_pdf, [], [0.0]
 

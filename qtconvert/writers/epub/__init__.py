@@ -10,27 +10,27 @@ the pages to ebooklib, which writes the file.
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 import html
+import itertools
 import uuid
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from ...errors import BuildError, UsageError
+from ...model import Article
+from ...model.books import Book, counted, subject_runs
+from ...package_data import stylesheet
 from ...render import html_body
-from ...model.books import Book, counted
+from ...render.links import Links, LinkScope
+from ...render.pandoc import PandocOptions
 from ...render.typography import curly_quotes
+from ..base import BuildOptions, Writer
 from .cover import cover_page, cover_svg, title_page
 from .index import build_index
 from .nav import NavEntry, nav_body
 from .package import EpubPackage, Item, Metadata
 from .xhtml import STYLESHEET, article_document, document
-from ...errors import BuildError, UsageError
-from ...model import Article
-from ...package_data import stylesheet
-from ...render.links import LinkScope, Links
-from ...render.pandoc import PandocOptions
-from ..base import BuildOptions, Writer
 
 __all__ = ["EpubWriter", "CONFORMS_TO"]
 
@@ -58,7 +58,7 @@ class EpubWriter(Writer):
         from ...read.recipes import books_for
 
         written = []
-        for book in books_for(self.selected, self.options):
+        for book in books_for(self.selected, self.options.book):
             data = self.build_book(book)
             written.append(self.out.write_bytes(self.out.path("epub", book.key + self.suffix), data))
         return written
@@ -200,16 +200,11 @@ def page_names(articles: Sequence[Article]) -> dict[str, str]:
 
 
 def subject_groups(articles: Sequence[Article]) -> list[tuple[str, str, tuple[Article, ...]]]:
-    """(subject key, name, articles) runs in book order; one run when subjects interleave."""
-    runs: list[tuple[str, str, list[Article]]] = []
-    for a in articles:
-        if runs and runs[-1][0] == a.subject_key:
-            runs[-1][2].append(a)
-        else:
-            runs.append((a.subject_key, a.subject, [a]))
-    if len({key for key, _, _ in runs}) != len(runs):  # interleaved: no subject level
+    """(subject key, name, articles) parts in book order; one part when subjects interleave."""
+    runs = subject_runs(articles)
+    if runs is None:
         return [("all", "Questions", tuple(articles))]
-    return [(key, name, tuple(arts)) for key, name, arts in runs]
+    return [(run.key, run.name, run.articles) for run in runs]
 
 
 def book_identifier(book: Book) -> str:

@@ -10,29 +10,12 @@ import textwrap
 from xml.sax.saxutils import escape
 
 from ...model.books import Book, counted
+from ...render.colours import BLACK, WHITE, contrast
 
 __all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast"]
 
 WIDTH, HEIGHT, MARGIN = 1600, 2560, 150
-_INK_DARK, _INK_LIGHT = "#000000", "#ffffff"  # one of them always reaches 4.5:1
-
-
-def _rgb(colour: str) -> tuple[float, float, float]:
-    h = colour.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
-
-
-def _luminance(colour: str) -> float:
-    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in _rgb(colour)]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
-
-
-def contrast(a: str, b: str) -> float:
-    """The WCAG contrast ratio of two colours (1 to 21)."""
-    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
-    return (hi + 0.05) / (lo + 0.05)
+_INK_DARK, _INK_LIGHT = BLACK, WHITE  # one of them always reaches 4.5:1
 
 
 def text_colour(background: str) -> str:

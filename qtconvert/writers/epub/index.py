@@ -1,24 +1,22 @@
 """The back-of-book index: every article keyword, alphabetised, linking to its articles.
 
-Keywords are grouped case-insensitively (the most frequent spelling is shown). A large index is
+Keywords are grouped by `render.keyword_index`, the rule the PDF's index follows too. A large index is
 split into one document per initial letter, so that a subject of 2,000 articles does not put a
 megabyte-sized page in front of a phone. The markup follows the EPUB Indexes vocabulary.
 """
 
 from __future__ import annotations
 
-import unicodedata
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from ...model import Article
+from ...model.books import question_order
+from ...render.keyword_index import SYMBOLS, IndexEntry, group_label, keyword_index
 from ...render.typography import curly_quotes
 
 __all__ = ["IndexPage", "build_index"]
-
-SYMBOLS = "#"
 
 
 @dataclass(frozen=True)
@@ -31,53 +29,26 @@ class IndexPage:
     groups: tuple[tuple[str, str], ...]
 
 
-def _initial(term: str) -> str:
-    for c in unicodedata.normalize("NFKD", term):
-        if c.isalpha() and c.isascii():
-            return c.upper()
-        if c.isalnum():
-            return SYMBOLS
-    return SYMBOLS
-
-
-def _sort_key(term: str) -> tuple[str, str]:
-    plain = "".join(c for c in unicodedata.normalize("NFKD", term) if not unicodedata.combining(c))
-    return plain.casefold(), term
-
-
 def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
                 prefix: str = "index", split_over: int = 300) -> list[IndexPage]:
     """The index pages, or [] when no article has keywords.
 
     Up to `split_over` terms make one page; more make one page per initial letter.
     """
-    spellings: dict[str, Counter[str]] = {}
-    entries: dict[str, list[Article]] = {}
-    for article in articles:
-        seen: set[str] = set()
-        for raw in article.keywords:
-            term = " ".join(raw.split())
-            key = term.casefold()
-            if not term or key in seen:
-                continue
-            seen.add(key)
-            spellings.setdefault(key, Counter())[term] += 1
-            entries.setdefault(key, []).append(article)
-    shown = {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in spellings.items()}
-    letters: dict[str, list[str]] = {}
-    for key in sorted(entries, key=lambda k: _sort_key(shown[k])):
-        letters.setdefault(_initial(shown[key]), []).append(key)
-    order = sorted(letters, key=lambda l: (l != SYMBOLS, l))
+    letters: dict[str, list[IndexEntry]] = {}
+    for entry in keyword_index(articles):
+        letters.setdefault(entry.group, []).append(entry)
+    order = list(letters)  # symbols first, then A to Z
     ids = {l: "idx-" + ("symbols" if l == SYMBOLS else l.lower()) for l in order}
 
     def group(letter: str, level: int) -> str:
-        items = "\n".join(_entry(shown[k], entries[k], href_for) for k in letters[letter])
+        items = "\n".join(_entry(e.term, e.articles, href_for) for e in letters[letter])
         return (f'<section epub:type="index-group" id="{ids[letter]}">\n'
                 f"<h{level}>{escape(_label(letter))}</h{level}>\n"
                 f'<ul epub:type="index-entry-list" class="qt-index-list">\n{items}\n</ul>\n'
                 f"</section>")
 
-    if len(entries) <= split_over:
+    if sum(len(entries) for entries in letters.values()) <= split_over:
         href = f"{prefix}.xhtml"
         bar = _letter_bar(order, {l: f"#{ids[l]}" for l in order}, None)
         body = "\n".join(group(l, 2) for l in order)
@@ -89,8 +60,7 @@ def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
                       ((_label(l), hrefs[l]),)) for l in order]
 
 
-def _label(letter: str) -> str:
-    return "Symbols and numbers" if letter == SYMBOLS else letter
+_label = group_label
 
 
 def _page(title: str, bar: str, body: str) -> str:
@@ -98,8 +68,8 @@ def _page(title: str, bar: str, body: str) -> str:
             f"<h1>{escape(title)}</h1>\n{bar}\n{body}\n</section>")
 
 
-def _entry(term: str, articles: list[Article], href_for: Callable[[Article], str]) -> str:
-    ordered = sorted(articles, key=lambda a: (a.question.casefold(), a.url))
+def _entry(term: str, articles: Sequence[Article], href_for: Callable[[Article], str]) -> str:
+    ordered = question_order(articles)
     locators = "".join(f'<li><a epub:type="index-locator" href="{href_for(a)}">'
                        f"{escape(curly_quotes(a.question))}</a></li>" for a in ordered)
     return (f'<li epub:type="index-entry"><span epub:type="index-term" class="qt-term">'

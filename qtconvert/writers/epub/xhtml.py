@@ -14,11 +14,11 @@ import xml.etree.ElementTree as ET
 from collections.abc import Collection as Container
 from urllib.parse import quote, urlsplit
 
-from .mathml import finish_math
-from ...render.html_body import article_element
-from ...render.typography import curly_quotes
 from ...model import Article
+from ...render.html_body import article_element
 from ...render.links import SAFE_SCHEMES, Links
+from ...render.typography import curly_quotes
+from .mathml import finish_math
 
 __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from .answer_html import answer_html
-from .profiles import CONTEXT, Site, article_graph, check_profile
 from ...model import Article
 from ...model.urls import safe_name
 from ..base import BuildOptions, Writer, option
+from .answer_html import answer_html
+from .profiles import CONTEXT, Site, article_graph, check_profile
 
 __all__ = ["JsonLdWriter", "script_element"]
 

@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ...model import plain_markdown
-from ...model import Article
-from ...model.urls import safe_name
-from ...model.urls import QTREF_SCHEME
+from ...model import Article, plain_markdown
+from ...model.urls import QTREF_SCHEME, safe_name
 from ..base import Writer
 
 __all__ = ["MarkdownWriter"]
@@ -113,13 +111,8 @@ class MarkdownWriter(Writer):
         if QTREF_SCHEME not in text:
             return text
         resolve = self._links.resolver(article)
-        out: list[str] = []
-        pos = 0
-        for start, end in [*plain_markdown.code_and_math(text), (len(text), len(text))]:
-            out.append(_QTREF.sub(lambda m: _safe_href(resolve(m.group())), text[pos:start]))
-            out.append(text[start:end])
-            pos = end
-        return "".join(out)
+        return plain_markdown.outside_code(text, lambda stretch: _QTREF.sub(
+            lambda m: _safe_href(resolve(m.group())), stretch))
 
 
 # A string that YAML reads back as the same string when written bare: starts with a letter, `/`

@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from ...render import html_body
-from . import math_svg
-from . import document
-from ...read import recipes
-from . import weasy
-from ...model.books import Book, counted
 from ...errors import UsageError
 from ...model import Article
+from ...model.books import Book, Volume, counted, split_volumes
 from ...package_data import data_dir, stylesheet
+from ...read import recipes
+from ...render import html_body
+from ...render.links import Links, LinkScope
 from ...render.pandoc import PandocOptions
 from ..base import BuildOptions, Progress, Writer, option, whole_number
-from ...render.links import LinkScope, Links
+from . import document, math_svg, weasy
 
 __all__ = ["PdfWriter", "PdfOptions", "volume_scope"]
 
@@ -73,9 +71,9 @@ class PdfWriter(Writer):
     def write(self) -> list[Path]:
         variant = weasy.check_variant(self.format_options.variant)
         stylesheets = [stylesheet(self.options.stylesheet, "print.css")]
-        volumes: list[document.Volume] = []
+        volumes: list[Volume] = []
         for book in self.books():
-            parts = document.split_volumes(book, self.format_options.max_articles_per_volume)
+            parts = split_volumes(book, self.format_options.max_articles_per_volume)
             if len(parts) > 1:
                 self.progress.note(f"pdf: {book.key}: {len(book.articles):,} questions, split "
                                    f"into {len(parts)} volumes of at most "
@@ -114,9 +112,9 @@ class PdfWriter(Writer):
 
     def books(self) -> list[Book]:
         """The books to print: from the recipe when one was given, else one per subject."""
-        return recipes.books_for(self.selected, self.options)
+        return recipes.books_for(self.selected, self.options.book)
 
-    def html(self, volume: document.Volume, progress: Progress | None = None) -> str:
+    def html(self, volume: Volume, progress: Progress | None = None) -> str:
         """The final HTML of one volume, as WeasyPrint receives it. A link leads inside the
         volume when both ends are in it (`volume_scope`), else to the web address."""
         links = self.links(volume_scope(volume))
@@ -146,7 +144,7 @@ class PdfWriter(Writer):
         return section
 
 
-def volume_scope(volume: document.Volume) -> LinkScope:
+def volume_scope(volume: Volume) -> LinkScope:
     """Inside a printed volume every question is `#anchor` (a page reference)."""
     return LinkScope({a.url: "#" + a.anchor for a in volume.articles})
 

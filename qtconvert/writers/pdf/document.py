@@ -7,50 +7,22 @@ goes in `<head>`, where WeasyPrint takes the PDF's title, author, subject, keywo
 
 from __future__ import annotations
 
-import math
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter
-from dataclasses import dataclass
 
 from ... import __version__
-from ...model.books import Book, counted
 from ...model import Article
+from ...model.books import Volume, counted, subject_runs
 from ...model.urls import safe_name
-from .index import index_element, keyword_index
+from ...render.colours import BLACK, WHITE, contrast
+from ...render.keyword_index import keyword_index
 from ...render.typography import curl_tree
+from .index import index_element
 
-__all__ = ["Volume", "split_volumes", "short_question", "document"]
+__all__ = ["short_question", "document"]
 
 _SHORT = 80  # running heads hold one line
-
-
-@dataclass(frozen=True)
-class Volume:
-    """The part of a book printed as one PDF; a book small enough is one volume of one."""
-
-    book: Book
-    number: int
-    count: int
-    articles: tuple[Article, ...]
-    first: int  #: the book-wide number of the first question in this volume
-
-    @property
-    def key(self) -> str:
-        return self.book.key if self.count == 1 else f"{self.book.key}-vol{self.number}"
-
-    @property
-    def label(self) -> str:
-        return "" if self.count == 1 else f"Volume {self.number} of {self.count}"
-
-
-def split_volumes(book: Book, max_articles: int) -> list[Volume]:
-    """The book in volumes of at most `max_articles` (0: one volume), sized evenly."""
-    arts = book.articles
-    count = max(1, math.ceil(len(arts) / max_articles)) if max_articles > 0 else 1
-    size = math.ceil(len(arts) / count) if arts else 0
-    return [Volume(book, n + 1, count, arts[n * size:(n + 1) * size], n * size + 1)
-            for n in range(count)]
 
 
 def short_question(question: str, limit: int = _SHORT) -> str:
@@ -61,15 +33,6 @@ def short_question(question: str, limit: int = _SHORT) -> str:
     return cut + "…"
 
 
-def _luminance(colour: str) -> float:
-    hexes = colour.lstrip("#")
-    if len(hexes) == 3:
-        hexes = "".join(c * 2 for c in hexes)
-    channels = [int(hexes[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def colours(cover: str) -> tuple[str, str]:
     """(ink on the cover colour, accent for text on white paper) for a book's cover colour.
 
@@ -77,11 +40,11 @@ def colours(cover: str) -> tuple[str, str]:
     when it reads on white (WCAG contrast 4.5:1), else the default blue.
     """
     try:
-        lum = _luminance(cover)
+        on_white = contrast(cover, WHITE)
     except ValueError:
-        return "#ffffff", "#1f4e79"
-    ink = "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#1c1c1c"
-    return ink, cover if 1.05 / (lum + 0.05) >= 4.5 else "#1f4e79"
+        return WHITE, "#1f4e79"
+    ink = WHITE if on_white >= contrast(cover, BLACK) else "#1c1c1c"
+    return ink, cover if on_white >= 4.5 else "#1f4e79"
 
 
 def _el(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
@@ -138,16 +101,12 @@ def _title_page(body: ET.Element, volume: Volume, keywords: int) -> None:
     _el(imprint, "p", f"Typeset with qtconvert {__version__} and WeasyPrint.")
 
 
-def _parts(volume: Volume) -> list[tuple[str, list[Article]]]:
+def _parts(volume: Volume) -> list[tuple[str, tuple[Article, ...]]]:
     """(subject, its questions) runs; one part named after the book when subjects interleave."""
-    parts: list[tuple[str, list[Article]]] = []
-    for a in volume.articles:
-        if not parts or parts[-1][0] != a.subject:
-            parts.append((a.subject, []))
-        parts[-1][1].append(a)
-    if len(parts) > len({subject for subject, _ in parts}):
-        return [(volume.book.title, list(volume.articles))]
-    return parts
+    runs = subject_runs(volume.articles)
+    if runs is None:
+        return [(volume.book.title, volume.articles)]
+    return [(run.name, run.articles) for run in runs]
 
 
 def _contents(body: ET.Element, volume: Volume) -> None:
