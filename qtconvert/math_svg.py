@@ -1,8 +1,9 @@
 """TeX -> SVG images (through ziamath) for the PDF, so no raw TeX ever reaches the page.
 
-WeasyPrint cannot typeset TeX or MathML, so each formula becomes an `<img>` holding an SVG
-data URL, sized in `em` so it follows the text size, and shifted down by its depth so the
-baseline of inline math sits on the baseline of the text. ziamath does not fail on TeX it does
+WeasyPrint cannot typeset TeX or MathML, so each formula becomes an SVG data URL drawn as the
+background of a box sized in `em` (it follows the text size) and shifted down by its depth so
+the baseline of inline math sits on the baseline of the text; its TeX lies on top as invisible
+text, for search, copy and screen readers. ziamath does not fail on TeX it does
 not know (it draws `\\foo` as text), so its MathML is checked; a formula that fails is retried
 after `tex_repair`, and as a last resort shown as its TeX in a styled `<code>`, never dropped.
 Identical formulas are typeset once.
@@ -202,8 +203,63 @@ def math_spans(root: ET.Element) -> list[tuple[str, bool]]:
     return [f for el in root.iter("span") if (f := _formula(el)) is not None]
 
 
+_MONO_ADVANCE = 0.602  # advance of a monospaced glyph (DejaVu Sans Mono, Liberation Mono), in em
+_INLINE_SMALLEST = 0.45  # em: smaller text in a line is read as a paragraph of its own
+_DISPLAY_SMALLEST = 0.1  # em: display math has its line to itself
+_COLUMN = 30.0  # em: the narrowest column display math is centred in (outside tables)
+
+
+def _text_layer(tex: str, width: float, display: bool, in_cell: bool) -> ET.Element:
+    """The TeX as transparent monospaced text in a box of no width, which extracts where the
+    formula is and does not move it.
+
+    The letters are made smaller and tighter to fit over the formula, and over display math
+    also over the blank column to its left and right. Not a transform nor `opacity` (both
+    paint the text after the page's flow, out of reading order), not `position` (same); an
+    inline block, because WeasyPrint leaves transparent text's alpha set for a background
+    drawn after it unless the text is in one.
+    """
+    text = " ".join(tex.split())
+    wide = display and not in_cell  # a table cell may be narrower than _COLUMN
+    room = max(width, _COLUMN) if wide else width  # in em of the surrounding text
+    advance = min(room, _COLUMN) / max(len(text), 1)
+    smallest = _DISPLAY_SMALLEST if display else _INLINE_SMALLEST
+    size = min(1.0, max(smallest, advance / _MONO_ADVANCE))
+    tighter = min(0.0, advance / size - _MONO_ADVANCE)  # in em of the layer; else spaces vanish
+    shift = (room - width) / 2 / size  # display math: start at the left of the room, in em
+    layer = ET.Element("code", {"class": "qt-math-tex", "style": (
+        f"display:inline-block;width:0;margin:0 {shift:.3f}em 0 {-shift:.3f}em;"
+        f"font-size:{size:.4f}em;line-height:0;white-space:pre;letter-spacing:{tighter:.4f}em;"
+        "color:transparent;background:none;padding:0;border:0;word-spacing:0;"
+        "font-style:normal;font-weight:normal;font-variant:normal;text-transform:none")})
+    layer.text = text
+    return layer
+
+
+def _fill(span: ET.Element, image: MathImage, tex: str, display: bool, in_cell: bool) -> None:
+    """Fill `span` with the formula's TeX as invisible text (for search, copy and screen
+    readers: WeasyPrint draws SVG as graphics only), then the formula.
+
+    The SVG is a background, not an `<img>`, so that the tagged PDF does not read each formula
+    twice (alt text, then text). Styles are inline, so that a user's stylesheet keeps them.
+    """
+    width, depth = image.width, image.depth
+    # the text layer never parts from its formula; it needs display math centred
+    span.set("style", "white-space:nowrap" + (";text-align:center" if display else ""))
+    span.append(_text_layer(tex, width, display, in_cell))
+    box = ET.SubElement(span, "span", {"class": "qt-math-box", "style": (
+        f"display:inline-block;width:{width:.3f}em;max-width:100%"
+        + ("" if display else f";vertical-align:-{depth:.3f}em"))})
+    # padding in % of the box's width keeps the aspect ratio when max-width shrinks the box
+    ET.SubElement(box, "span", {"class": "qt-math-image", "style": (
+        f"display:block;padding-top:{100 * image.height / width:.3f}%;"
+        f"background:url({image.src}) no-repeat 0 0/100% 100%")})
+
+
 def typeset(root: ET.Element, renderer: MathRenderer) -> None:
-    """Replace each `span.math` under `root` by its image (or its TeX as code), in place."""
+    """Replace each `span.math` under `root` by its image and TeX text layer (or by its TeX as
+    code when it cannot be typeset), in place."""
+    in_cells = {id(s) for cell in root.iter() if cell.tag in ("td", "th") for s in cell.iter("span")}
     for span in list(root.iter("span")):
         found = _formula(span)
         if found is None:
@@ -220,10 +276,7 @@ def typeset(root: ET.Element, renderer: MathRenderer) -> None:
             code.text = tex
             continue
         span.set("class", f"qt-math qt-math-{kind}")
-        style = f"width:{image.width:.3f}em"
-        if not display:
-            style += f";vertical-align:-{image.depth:.3f}em"
-        ET.SubElement(span, "img", {"src": image.src, "alt": tex, "style": style})
+        _fill(span, image, tex, display, id(span) in in_cells)
 
 
 def _is_display(el: ET.Element) -> bool:
