@@ -36,6 +36,14 @@ def test_chemistry_is_repaired_then_typeset():
     assert math_svg.render_one(r"\ce{H2O}", display=False) is not None
 
 
+def _parts(span: ET.Element) -> tuple[str, str, str]:
+    """(TeX of the text layer, style of the box, style of the drawing) of a typeset formula."""
+    layer = span.find("code[@class='qt-math-tex']")
+    box = span.find("span[@class='qt-math-box']")
+    drawing = box.find("span[@class='qt-math-image']")
+    return layer.text, box.get("style"), drawing.get("style")
+
+
 def test_typeset_replaces_pandoc_math_spans():
     root = ET.fromstring(
         '<div><p>Let <span class="math inline">\\(x^2\\)</span> be, and'
@@ -43,13 +51,35 @@ def test_typeset_replaces_pandoc_math_spans():
     renderer = MathRenderer()
     assert math_spans(root) == [("x^2", False), ("\\sum_{i=1}^n i", True)]
     typeset(root, renderer)
-    inline, display = root.iter("img")
-    assert inline.get("alt") == "x^2" and "vertical-align:-" in inline.get("style")
-    assert "vertical-align" not in display.get("style")
-    spans = [s.get("class") for s in root.iter("span")]
-    assert spans == ["qt-math qt-math-inline", "qt-math qt-math-display"]
-    assert root.find("p/span[2]").tail == " tail"
-    assert "\\(" not in "".join(root.itertext())
+    inline, display = root.findall("p/span")
+    assert [inline.get("class"), display.get("class")] == [
+        "qt-math qt-math-inline", "qt-math qt-math-display"]
+    tex, box, drawing = _parts(inline)
+    assert tex == "x^2" and "vertical-align:-" in box and "data:image/svg+xml" in drawing
+    tex, box, _ = _parts(display)
+    assert tex == "\\sum_{i=1}^n i" and "vertical-align" not in box
+    assert display.tail == " tail"
+    assert "\\(" not in "".join(root.itertext()) and not list(root.iter("img"))
+
+
+def test_the_text_layer_fits_over_its_formula():
+    """The TeX layer is transparent, takes no room, and its letters span at most the formula
+    (inline) or the column (display), so it neither moves nor overlaps the text around it."""
+    for tex, display in [("x", False), (r"\left(\frac{b}{2a}\right)^2", False),
+                         (r"\begin{aligned} a &= b + c \\ &= d \end{aligned}", True)]:
+        root = ET.Element("div")
+        span = ET.SubElement(root, "span", {"class": "math display" if display else "math inline"})
+        span.text = tex
+        typeset(root, MathRenderer())
+        layer = span.find("code")
+        style = dict(rule.split(":", 1) for rule in layer.get("style").split(";"))
+        assert style["color"] == "transparent" and style["width"] == "0"
+        size = float(style["font-size"].removesuffix("em"))
+        advance = size * (math_svg._MONO_ADVANCE + float(style["letter-spacing"].removesuffix("em")))
+        image = math_svg.render_one(tex, display)
+        room = math_svg._COLUMN if display else image.width
+        assert len(layer.text) * advance <= room + 1e-3, tex
+        assert size >= (0.1 if display else 0.45), tex  # not so small it leaves its line
 
 
 def test_identical_formulas_are_typeset_once(monkeypatch):
@@ -59,7 +89,7 @@ def test_identical_formulas_are_typeset_once(monkeypatch):
     renderer = MathRenderer()
     root = ET.fromstring('<div>' + '<span class="math inline">\\(a+b\\)</span>' * 5 + '</div>')
     typeset(root, renderer)
-    assert calls == ["a+b"] and len(list(root.iter("img"))) == 5
+    assert calls == ["a+b"] and len(root.findall("span/code[@class='qt-math-tex']")) == 5
 
 
 def test_failures_fall_back_to_tex_as_code_and_are_counted():
@@ -70,7 +100,7 @@ def test_failures_fall_back_to_tex_as_code_and_are_counted():
     codes = [c.text for c in root.iter("code")]
     assert codes == ["\\foo{1}", "\\foo{1}"]
     assert renderer.failures == 2 and len(renderer.failed) == 1
-    assert not list(root.iter("img"))
+    assert not root.findall(".//span[@class='qt-math-box']")
 
 
 def test_prepare_in_processes_gives_the_same_images():
