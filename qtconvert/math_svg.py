@@ -51,13 +51,14 @@ def _unsupported(mathml: ET.Element) -> str | None:
 # TeX's spacing, where ziamath's operator table lacks it or differs:
 _SIGNS = {"\u2212", "-", "+", "\u00b1", "\u2213"}
 # after an operator other than these closing ones, a sign is unary (`x = -1`, `(-x)`)
-_CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u2032", "\u2033"}
+_CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u2032", "\u2033",
+            "\u22ef", "\u2026", "\u22ee", "\u22f1"}  # and dots: `1 + \\cdots + n`
 # binary operators TeX spaces like `+`, which ziamath sets tight or not at all
 _BINARY = {"\u2227", "\u2228", "\u2229", "\u222a", "\u00d7", "\u00f7", "\u22c5", "\u00b7",
            "\u2216", "\u2218", "\u2297", "\u2295"}
 # relations ziamath sets tight; TeX spaces them like `=` (5mu)
 _RELATIONS = {"\u2282", "\u22a5", "\u27c2"}  # \subset, \perp (latex2mathml: an <mi>)
-# operator names take a thin space before an operand (`\det A`), none before a bracket
+# operator names take a thin space before an operand (`\det A`), none before a plain bracket
 _FUNCTIONS = set("sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg "
                  "exp det dim ker deg arg gcd hom Pr max min sup inf lim".split())
 _ROWS = {"math", "mrow", "mstyle", "mtd", "msqrt", "mpadded", "menclose", "mphantom"}
@@ -83,6 +84,10 @@ def _space_like_tex(mathml: ET.Element) -> None:
                 after = children[i + 1]
                 opens = _local(after.tag) == "mo" and (
                     after.get("form") == "prefix" or (after.text or "").strip() in ("(", "[", "{"))
+                # `\\left(` and a matrix's bracket are TeX's Inner: a thin space after `\\det`
+                if opens and (after.get("fence") == "true" or (
+                        i + 2 < len(children) and _local(children[i + 2].tag) == "mtable")):
+                    opens = False
                 child.tag = child.tag[:-2] + "mo"  # ziamath spaces operators only
                 child.attrib.update(form="prefix", lspace="0em",
                                     rspace="0em" if opens else "thinmathspace")
@@ -101,11 +106,55 @@ def _space_like_tex(mathml: ET.Element) -> None:
                 child.attrib.update(lspace="thickmathspace", rspace="thickmathspace")
 
 
+# ziamath reads an `em` in MathML lengths as 4/3 of its font size (it converts through points
+# to pixels); the lengths below are given in TeX's em and converted with this
+_ZIAMATH_EM = 0.75
+
+
+def _em(tex_em: float) -> str:
+    return f"{tex_em * _ZIAMATH_EM:.4f}em"
+
+
+# TeX's array rows hold a strut (0.7 and 0.3 of a 12pt baselineskip at 10pt); amsmath's
+# `aligned` adds \\jot (3pt) between rows, and \\lineskip (1pt) where a row is taller than the
+# strut; matrix columns are 2\\arraycolsep (10pt) apart
+_STRUT = {"height": _em(0.84), "depth": _em(0.36), "width": "0em"}
+_JOT = _em(0.4)
+_ARRAYCOLSEP = _em(1.0)
+
+
+def _space_tables(mathml: ET.Element) -> None:
+    """Space latex2mathml's tables as TeX does: ziamath stacks rows by their ink, 0.3em
+    apart, so matrix entries almost touch and a fraction in `aligned` sits on the next row's
+    numerator. Each cell gets TeX's strut; matrices get TeX's column gap, derivations \\jot.
+    `smallmatrix` (its own spacing) is left alone."""
+    for table in mathml.iter():
+        if _local(table.tag) != "mtable":
+            continue
+        derivation = table.get("displaystyle") == "true"
+        if not derivation and "columnspacing" in table.attrib:
+            continue
+        if derivation:
+            table.set("rowspacing", _JOT)
+        else:
+            table.attrib.update(rowspacing="0em", columnspacing=_ARRAYCOLSEP)
+        ns = table.tag[:-len("mtable")]
+        for row in table:
+            for cell in row:
+                # in a row of their own, so the strut changes no operator's form or spacing
+                content = ET.Element(ns + "mrow")
+                content.extend(list(cell))
+                for child in list(cell):
+                    cell.remove(child)
+                cell.extend([content, ET.Element(ns + "mspace", _STRUT)])
+
+
 def _mathml(tex: str, display: bool) -> ET.Element:
     from ziamath.zmath import tex2mml, unescape
 
     mathml = ET.fromstring(unescape(tex2mml(tex, inline=not display)))
     _space_like_tex(mathml)
+    _space_tables(mathml)
     return mathml
 
 

@@ -148,3 +148,50 @@ def test_binary_operators_and_operator_names_are_spaced():
     assert _width(r"\det A") > _width(r"\det{}\!A") + 0.1
     mathml = ET.tostring(math_svg._mathml(r"\sin(x) + \sin x", False), encoding="unicode")
     assert mathml.count('rspace="0em"') == 1 and mathml.count('rspace="thinmathspace"') == 1
+
+
+def _height(tex: str, display: bool = True) -> float:
+    image = math_svg.render_one(tex, display)
+    assert image is not None
+    return image.height
+
+
+def test_dots_are_ordinary_so_the_next_sign_is_binary():
+    """`1 + 2 + \\cdots + n` lost the space after `\\cdots`: the `+` was taken as unary."""
+    plus = _width("p + q") - _width("p {+} q")
+    after_dots = _width(r"a + \cdots + n") - _width(r"a + \cdots {+} n")
+    assert abs(after_dots - plus) < 0.02
+    assert abs((_width(r"a_1, \ldots + n") - _width(r"a_1, \ldots {+} n")) - plus) < 0.02
+
+
+def test_matrix_columns_and_rows_are_spaced_as_in_tex():
+    # columns 2\\arraycolsep = 1em apart; ziamath alone set them 0.3em apart
+    gap = _width(r"\begin{pmatrix}1 & 2\end{pmatrix}") - _width(r"\begin{pmatrix}12\end{pmatrix}")
+    assert abs(gap - 1.0) < 0.02
+    # rows one baselineskip (1.2em) apart, as TeX's struts set them; ziamath: ink + 0.3em
+    rows = [_height(r"\begin{matrix}" + r" \\ ".join(["1"] * n) + r"\end{matrix}") for n in (2, 3)]
+    assert abs(rows[1] - rows[0] - 1.2) < 0.02
+    # the cases environment too (a column gap of \\quad)
+    assert _width(r"\begin{cases}1 & 2\end{cases}") - _width(r"\begin{cases}12\end{cases}") > 0.95
+
+
+def test_rows_of_a_derivation_do_not_touch():
+    """amsmath's `aligned` puts \\jot and \\lineskip (0.4em) between rows taller than the
+    strut; ziamath alone put 3pt (0.2em), and a denominator sat on the next numerator."""
+    one = r"a &= \frac{k(k+1)}{2} + 1"
+    single = _height(r"\begin{aligned}" + one + r"\end{aligned}")
+    double = _height(r"\begin{aligned}" + one + r" \\ " + one + r"\end{aligned}")
+    ink = single - 2 * math_svg._MARGIN / math_svg.SIZE
+    assert double - single - ink > 0.39
+    # rows as short as the strut are a baselineskip and \\jot apart
+    plain = [_height(r"\begin{aligned}" + r" \\ ".join(["a &= b"] * n) + r"\end{aligned}")
+             for n in (2, 3)]
+    assert abs(plain[1] - plain[0] - 1.6) < 0.02
+
+
+def test_an_operator_name_before_a_matrix_or_left_bracket_has_a_thin_space():
+    # TeX: Op then Inner (`\\left(`, a matrix) takes a thin space; Op then Open none
+    for tex, space in [(r"\det\begin{pmatrix}a\end{pmatrix}", "thinmathspace"),
+                       (r"\det\left(A\right)", "thinmathspace"), (r"\det(A)", "0em")]:
+        mathml = ET.tostring(math_svg._mathml(tex, False), encoding="unicode")
+        assert f'rspace="{space}"' in mathml, tex
