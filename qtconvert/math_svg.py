@@ -123,6 +123,25 @@ _JOT = _em(0.4)
 _ARRAYCOLSEP = _em(1.0)
 
 
+def _gather_lines(mathml: ET.Element) -> None:
+    """Lines broken by `\\\\` outside a table (latex2mathml's reading of `gathered`, which it
+    does not know) become a table of one centred column, in display style, as amsmath sets
+    `gathered`; ziamath alone set them flush left, each line on the last one's ink."""
+    rows = [row for row in mathml.iter() if _local(row.tag) in _ROWS and any(
+        _local(c.tag) == "mspace" and c.get("linebreak") == "newline" for c in row)]
+    for row in rows:
+        ns = row.tag[:-len(_local(row.tag))]
+        table = ET.Element(ns + "mtable", {"displaystyle": "true", "columnalign": "center"})
+        line = ET.SubElement(ET.SubElement(table, ns + "mtr"), ns + "mtd")
+        for child in list(row):
+            row.remove(child)
+            if _local(child.tag) == "mspace" and child.get("linebreak") == "newline":
+                line = ET.SubElement(ET.SubElement(table, ns + "mtr"), ns + "mtd")
+            else:
+                line.append(child)
+        row.append(table)
+
+
 def _space_tables(mathml: ET.Element) -> None:
     """Space latex2mathml's tables as TeX does: ziamath stacks rows by their ink, 0.3em
     apart, so matrix entries almost touch and a fraction in `aligned` sits on the next row's
@@ -154,6 +173,7 @@ def _mathml(tex: str, display: bool) -> ET.Element:
 
     mathml = ET.fromstring(unescape(tex2mml(tex, inline=not display)))
     _space_like_tex(mathml)
+    _gather_lines(mathml)
     _space_tables(mathml)
     return mathml
 

@@ -195,3 +195,16 @@ def test_an_operator_name_before_a_matrix_or_left_bracket_has_a_thin_space():
                        (r"\det\left(A\right)", "thinmathspace"), (r"\det(A)", "0em")]:
         mathml = ET.tostring(math_svg._mathml(tex, False), encoding="unicode")
         assert f'rspace="{space}"' in mathml, tex
+
+
+def test_gathered_lines_are_centred_rows_that_do_not_touch():
+    """latex2mathml reads `gathered` as lines broken by `\\\\`, which ziamath set flush left,
+    each on the last one's ink; they become a centred column spaced like `aligned`."""
+    line = r"x + \frac{b}{a} = 1"
+    mathml = math_svg._mathml(r"\begin{gathered}" + line + r" \\ y = 2\end{gathered}", True)
+    (table,) = [el for el in mathml.iter() if el.tag.endswith("mtable")]
+    assert table.get("columnalign") == "center" and table.get("displaystyle") == "true"
+    assert len(table) == 2
+    single = _height(line)
+    double = _height(r"\begin{gathered}" + line + r" \\ " + line + r"\end{gathered}")
+    assert double - 2 * single + 2 * math_svg._MARGIN / math_svg.SIZE > 0.39
