@@ -202,8 +202,14 @@ class OutputFolder:
             if folder != self.root and self.root not in folder.parents:
                 raise BuildError(f"refusing to write {path}: outside the output folder "
                                  f"{self.root}")
-            with writing(path):
+            try:
                 folder.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):  # a file where a folder should be
+                file = next(f for f in (folder, *folder.parents) if f.exists() and not f.is_dir())
+                raise BuildError(f"could not write {path}: {file} is a file, not a "
+                                 "folder") from None
+            except OSError as error:
+                raise BuildError(f"could not write {path}: {error.strerror}") from None
             self._folders[path.parent] = folder
         return folder
 
