@@ -280,3 +280,40 @@ def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_lefto
     build(source, out, BuildOptions(formats=("pdf",)))
     assert sorted(p.name for p in (out / "pdf").iterdir()) == ["mathematics.pdf"]
     assert not (out / output.WORK_FOLDER).exists()
+
+
+# -- 16.14: outputs survive a machine crash -------------------------------------------------------
+
+def test_outputs_reach_the_disk_before_their_rename_and_their_folders_after(tmp_path, monkeypatch):
+    """A file written alone (a book) is fsynced before its rename; many small files
+    (`write_all`) are flushed together at the end; each folder is fsynced after its renames."""
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(source, target):
+        events.append(("rename", str(target)))
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    real_sync_all = output._sync_file_system
+    monkeypatch.setattr(output, "_sync_file_system",
+                        lambda root: (events.append(("syncfs", str(root))), real_sync_all(root)))
+    with OutputFolder(tmp_path / "out") as out:
+        book = out.write_bytes(out.path("epub", "book.epub"), b"book")
+        small = out.write_all([(out.path("markdown", "s", f"{n}.md"), "x") for n in range(3)])
+    at = {event: n for n, event in enumerate(events)}  # the last time of each
+    first = {event: n for n, event in reversed(list(enumerate(events)))}
+    temporary = [e for e in events[:at[("rename", str(book))]] if e[0] == "fsync"]
+    assert temporary and ".tmp-qtconvert-" in temporary[-1][1]  # the book's data, then rename
+    assert at[("fsync", str(book.parent))] > at[("rename", str(book))]
+    last_small = max(at[("rename", str(p))] for p in small)
+    assert at[("syncfs", str(out.root))] > last_small
+    assert at[("fsync", str(small[0].parent))] > at[("syncfs", str(out.root))]
+    manifest = str(out.root / OUTPUT_MANIFEST)
+    assert first[("rename", manifest)] > at[("fsync", str(small[0].parent))]  # listed when safe
+    assert at[("fsync", str(out.root))] > at[("rename", manifest)]
