@@ -165,9 +165,9 @@ class OutputFolder:
                     mine = (e for e in mine if (root / e).is_file())
                 self._manifest = (self._manifest | set(mine)) - self._removed
                 self._write_manifest()
-                os.close(self._journal)
-                os.unlink(root / _JOURNAL)
+                os.unlink(root / _JOURNAL)  # all it held is in the manifest now
         finally:
+            os.close(self._journal)
             self._unlock()
 
     def work_folder(self) -> Path:
