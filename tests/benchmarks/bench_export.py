@@ -31,7 +31,7 @@ RUNS = 5
 class RenderOnly(OutputFolder):
     """An output folder that takes the files and writes nothing."""
 
-    def _store(self, path: Path, data: bytes) -> None:
+    def _store(self, path: Path, data: bytes, sync: bool = False) -> None:
         pass
 
     def _sink(self) -> None:
