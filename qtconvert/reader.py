@@ -20,7 +20,7 @@ import yaml
 
 from . import answer_text, plain_markdown
 from .model import DEFAULT_BASE_URL, Article, Collection, Diagnostic, RelatedLink
-from .output import OUTPUT_MARKER
+from .output import OUTPUT_MANIFEST, OUTPUT_MARKER
 
 __all__ = ["load", "read_article", "parse_article"]
 
@@ -73,7 +73,7 @@ def _article_files(root: Path) -> Iterable[Path]:
     """Every `*.md` under `root` but `README*.md`, and nothing in a folder qtconvert builds into
     (one holding `OUTPUT_MARKER`), so that `build .` twice does not read its own output."""
     for folder, dirs, names in os.walk(root):
-        if folder != str(root) and OUTPUT_MARKER in names:
+        if folder != str(root) and (OUTPUT_MARKER in names or OUTPUT_MANIFEST in names):
             dirs.clear()
             continue
         for name in names:

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from .. import html_body, math_svg, pdf_html, recipes, weasy
 from ..books import Book, counted
+from ..output import writing
 from ..errors import UsageError
 from ..model import Article
 from ..package_data import data_dir
@@ -76,10 +77,12 @@ class PdfWriter(Writer):
                                 f"{counted(len(volume.articles))}", 1)
             job = weasy.start_pdf(html, tmp, stylesheets=stylesheets,
                                   css=f"@page {{ size: {self.options.paper} }}",
-                                  base_dir=data_dir("styles"), variant=variant)
+                                  base_dir=data_dir("styles"), variant=variant,
+                                  temp_folder=self.out.work_folder())
             try:  # WeasyPrint uses one core: the next volume's HTML is made meanwhile
                 html = self.html(volumes[n + 1], Progress()) if n + 1 < len(volumes) else ""
-                result = job.result()
+                with writing(path):  # a full disk: the message names the PDF, not `tmp`
+                    result = job.result()
             except BaseException:
                 job.cancel()
                 tmp.unlink(missing_ok=True)
