@@ -12,7 +12,7 @@ from .config import Config, load_config
 from .errors import BuildError, UsageError
 from .filters import run_filters
 from .model import Collection
-from .output import OutputFolder
+from .output import OutputFolder, check_out
 from .read import load
 from .read.recipes import books_for
 from .writers import BuildOptions, Progress, default_formats, get_writer
@@ -55,6 +55,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     build before anything is written.
     """
     options = options or BuildOptions()
+    check_out(out)
+    if options.book is not None and not Path(options.book).is_file():
+        raise UsageError(f"--book {options.book}: no such recipe file")
     formats = options.formats or default_formats()
     writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
     for cls in writer_classes:
@@ -72,18 +75,18 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     selected = select_subjects(collection, options.subjects)
     if options.book is not None:
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
-    folder = OutputFolder(out)
-    if options.clean:
-        for cls in writer_classes:
-            folder.check_sweep(cls.name)
     progress = progress or Progress()
-    for cls in writer_classes:
-        writer = cls(collection, selected, folder, options, progress)
-        writer.write()
-        writer.finish()
+    with OutputFolder(out) as folder:  # locked; the manifest is updated when it closes
         if options.clean:
-            removed = folder.sweep(cls.name)
-            if removed:
-                progress.note(f"{cls.name}: --clean removed {len(removed)} file(s) this build "
-                              "did not make")
+            for cls in writer_classes:
+                folder.check_sweep(cls.name)
+        for cls in writer_classes:
+            writer = cls(collection, selected, folder, options, progress)
+            writer.write()
+            writer.finish()
+            if options.clean:
+                removed = folder.sweep(cls.name)
+                if removed:
+                    progress.note(f"{cls.name}: --clean removed {len(removed)} file(s) an "
+                                  "earlier build wrote and this one did not")
     return BuildResult(collection, tuple(folder.written))

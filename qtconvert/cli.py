@@ -119,9 +119,10 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     b.add_argument("--clean", action="store_true",
                    help="after each format is built, remove the files in OUT/<format>/ that "
-                        "this build did not make (articles since removed or marked no_index; "
-                        "with --subject, other subjects' files too); only in a folder an "
-                        "earlier qtconvert build made")
+                        "an earlier build wrote and this one did not (articles since removed "
+                        "or marked no_index; with --subject, other subjects' files too); "
+                        "files qtconvert did not write are never removed (OUT/.qtconvert-"
+                        "manifest lists its own); only in a folder qtconvert made")
     g = b.add_argument_group("books (EPUB and PDF)")
     g.add_argument("--book", type=Path, metavar="RECIPE",
                    help="build one book from a recipe TOML file instead of one per subject "

@@ -36,6 +36,14 @@ def test_chemistry_is_repaired_then_typeset():
     assert math_svg.render_one(r"\ce{H2O}", display=False) is not None
 
 
+def _parts(span: ET.Element) -> tuple[str, str, str]:
+    """(TeX of the text layer, style of the box, style of the drawing) of a typeset formula."""
+    layer = span.find("code[@class='qt-math-tex']")
+    box = span.find("span[@class='qt-math-box']")
+    drawing = box.find("span[@class='qt-math-image']")
+    return layer.text, box.get("style"), drawing.get("style")
+
+
 def test_typeset_replaces_pandoc_math_spans():
     root = ET.fromstring(
         '<div><p>Let <span class="math inline">\\(x^2\\)</span> be, and'
@@ -43,13 +51,35 @@ def test_typeset_replaces_pandoc_math_spans():
     renderer = MathRenderer()
     assert math_spans(root) == [("x^2", False), ("\\sum_{i=1}^n i", True)]
     typeset(root, renderer)
-    inline, display = root.iter("img")
-    assert inline.get("alt") == "x^2" and "vertical-align:-" in inline.get("style")
-    assert "vertical-align" not in display.get("style")
-    spans = [s.get("class") for s in root.iter("span")]
-    assert spans == ["qt-math qt-math-inline", "qt-math qt-math-display"]
-    assert root.find("p/span[2]").tail == " tail"
-    assert "\\(" not in "".join(root.itertext())
+    inline, display = root.findall("p/span")
+    assert [inline.get("class"), display.get("class")] == [
+        "qt-math qt-math-inline", "qt-math qt-math-display"]
+    tex, box, drawing = _parts(inline)
+    assert tex == "x^2" and "vertical-align:-" in box and "data:image/svg+xml" in drawing
+    tex, box, _ = _parts(display)
+    assert tex == "\\sum_{i=1}^n i" and "vertical-align" not in box
+    assert display.tail == " tail"
+    assert "\\(" not in "".join(root.itertext()) and not list(root.iter("img"))
+
+
+def test_the_text_layer_fits_over_its_formula():
+    """The TeX layer is transparent, takes no room, and its letters span at most the formula
+    (inline) or the column (display), so it neither moves nor overlaps the text around it."""
+    for tex, display in [("x", False), (r"\left(\frac{b}{2a}\right)^2", False),
+                         (r"\begin{aligned} a &= b + c \\ &= d \end{aligned}", True)]:
+        root = ET.Element("div")
+        span = ET.SubElement(root, "span", {"class": "math display" if display else "math inline"})
+        span.text = tex
+        typeset(root, MathRenderer())
+        layer = span.find("code")
+        style = dict(rule.split(":", 1) for rule in layer.get("style").split(";"))
+        assert style["color"] == "transparent" and style["width"] == "0"
+        size = float(style["font-size"].removesuffix("em"))
+        advance = size * (math_svg._MONO_ADVANCE + float(style["letter-spacing"].removesuffix("em")))
+        image = math_svg.render_one(tex, display)
+        room = math_svg._COLUMN if display else image.width
+        assert len(layer.text) * advance <= room + 1e-3, tex
+        assert size >= (0.1 if display else 0.45), tex  # not so small it leaves its line
 
 
 def test_identical_formulas_are_typeset_once(monkeypatch):
@@ -59,7 +89,7 @@ def test_identical_formulas_are_typeset_once(monkeypatch):
     renderer = MathRenderer()
     root = ET.fromstring('<div>' + '<span class="math inline">\\(a+b\\)</span>' * 5 + '</div>')
     typeset(root, renderer)
-    assert calls == ["a+b"] and len(list(root.iter("img"))) == 5
+    assert calls == ["a+b"] and len(root.findall("span/code[@class='qt-math-tex']")) == 5
 
 
 def test_failures_fall_back_to_tex_as_code_and_are_counted():
@@ -70,7 +100,7 @@ def test_failures_fall_back_to_tex_as_code_and_are_counted():
     codes = [c.text for c in root.iter("code")]
     assert codes == ["\\foo{1}", "\\foo{1}"]
     assert renderer.failures == 2 and len(renderer.failed) == 1
-    assert not list(root.iter("img"))
+    assert not root.findall(".//span[@class='qt-math-box']")
 
 
 def test_prepare_in_processes_gives_the_same_images():
@@ -118,3 +148,63 @@ def test_binary_operators_and_operator_names_are_spaced():
     assert _width(r"\det A") > _width(r"\det{}\!A") + 0.1
     mathml = ET.tostring(math_svg._mathml(r"\sin(x) + \sin x", False), encoding="unicode")
     assert mathml.count('rspace="0em"') == 1 and mathml.count('rspace="thinmathspace"') == 1
+
+
+def _height(tex: str, display: bool = True) -> float:
+    image = math_svg.render_one(tex, display)
+    assert image is not None
+    return image.height
+
+
+def test_dots_are_ordinary_so_the_next_sign_is_binary():
+    """`1 + 2 + \\cdots + n` lost the space after `\\cdots`: the `+` was taken as unary."""
+    plus = _width("p + q") - _width("p {+} q")
+    after_dots = _width(r"a + \cdots + n") - _width(r"a + \cdots {+} n")
+    assert abs(after_dots - plus) < 0.02
+    assert abs((_width(r"a_1, \ldots + n") - _width(r"a_1, \ldots {+} n")) - plus) < 0.02
+
+
+def test_matrix_columns_and_rows_are_spaced_as_in_tex():
+    # columns 2\\arraycolsep = 1em apart; ziamath alone set them 0.3em apart
+    gap = _width(r"\begin{pmatrix}1 & 2\end{pmatrix}") - _width(r"\begin{pmatrix}12\end{pmatrix}")
+    assert abs(gap - 1.0) < 0.02
+    # rows one baselineskip (1.2em) apart, as TeX's struts set them; ziamath: ink + 0.3em
+    rows = [_height(r"\begin{matrix}" + r" \\ ".join(["1"] * n) + r"\end{matrix}") for n in (2, 3)]
+    assert abs(rows[1] - rows[0] - 1.2) < 0.02
+    # the cases environment too (a column gap of \\quad)
+    assert _width(r"\begin{cases}1 & 2\end{cases}") - _width(r"\begin{cases}12\end{cases}") > 0.95
+
+
+def test_rows_of_a_derivation_do_not_touch():
+    """amsmath's `aligned` puts \\jot and \\lineskip (0.4em) between rows taller than the
+    strut; ziamath alone put 3pt (0.2em), and a denominator sat on the next numerator."""
+    one = r"a &= \frac{k(k+1)}{2} + 1"
+    single = _height(r"\begin{aligned}" + one + r"\end{aligned}")
+    double = _height(r"\begin{aligned}" + one + r" \\ " + one + r"\end{aligned}")
+    ink = single - 2 * math_svg._MARGIN / math_svg.SIZE
+    assert double - single - ink > 0.39
+    # rows as short as the strut are a baselineskip and \\jot apart
+    plain = [_height(r"\begin{aligned}" + r" \\ ".join(["a &= b"] * n) + r"\end{aligned}")
+             for n in (2, 3)]
+    assert abs(plain[1] - plain[0] - 1.6) < 0.02
+
+
+def test_an_operator_name_before_a_matrix_or_left_bracket_has_a_thin_space():
+    # TeX: Op then Inner (`\\left(`, a matrix) takes a thin space; Op then Open none
+    for tex, space in [(r"\det\begin{pmatrix}a\end{pmatrix}", "thinmathspace"),
+                       (r"\det\left(A\right)", "thinmathspace"), (r"\det(A)", "0em")]:
+        mathml = ET.tostring(math_svg._mathml(tex, False), encoding="unicode")
+        assert f'rspace="{space}"' in mathml, tex
+
+
+def test_gathered_lines_are_centred_rows_that_do_not_touch():
+    """latex2mathml reads `gathered` as lines broken by `\\\\`, which ziamath set flush left,
+    each on the last one's ink; they become a centred column spaced like `aligned`."""
+    line = r"x + \frac{b}{a} = 1"
+    mathml = math_svg._mathml(r"\begin{gathered}" + line + r" \\ y = 2\end{gathered}", True)
+    (table,) = [el for el in mathml.iter() if el.tag.endswith("mtable")]
+    assert table.get("columnalign") == "center" and table.get("displaystyle") == "true"
+    assert len(table) == 2
+    single = _height(line)
+    double = _height(r"\begin{gathered}" + line + r" \\ " + line + r"\end{gathered}")
+    assert double - 2 * single + 2 * math_svg._MARGIN / math_svg.SIZE > 0.39

@@ -54,14 +54,17 @@ def _files(out: OutputFolder, count: int):
 
 def test_write_all_puts_every_file_in_place_through_the_helper(tmp_path):
     count = output.IN_PROCESS_FILES + 300  # past the threshold: most go to the helper
-    out = OutputFolder(tmp_path)
-    written = out.write_all(_files(out, count))
+    with OutputFolder(tmp_path) as out:
+        written = out.write_all(_files(out, count))
     expected = dict(_files(OutputFolder(tmp_path), count))
     assert written == list(expected) and out.written == written
     for path, data in expected.items():
         assert path.read_bytes() == (data.encode() if isinstance(data, str) else data)
-    assert sum(1 for p in tmp_path.rglob("*") if p.is_file()) == count + 1  # + the marker
+    # + the marker and the manifest, which lists them all
+    assert sum(1 for p in tmp_path.rglob("*") if p.is_file()) == count + 2
     assert (tmp_path / output.OUTPUT_MARKER).is_file()
+    listed = (tmp_path / output.OUTPUT_MANIFEST).read_text().splitlines()[1:]
+    assert sorted(listed) == sorted(p.relative_to(tmp_path).as_posix() for p in written)
     assert not list(tmp_path.rglob(".tmp-*"))
 
 
@@ -122,12 +125,12 @@ def test_sweep_refuses_a_symlink_and_a_folder_qtconvert_did_not_make(tmp_path):
 
 
 def test_sweep_removes_only_what_this_build_did_not_write(tmp_path):
-    first = OutputFolder(tmp_path)
-    first.write_all(_files(first, 3))
-    stale = first.write_text(first.path("f0", "old", "gone.txt"), "old")
-    second = OutputFolder(tmp_path)  # the next build: the marker says qtconvert made it
-    kept = second.write_all(_files(second, 3))
-    assert second.sweep("f0") == [stale]
+    with OutputFolder(tmp_path) as first:
+        first.write_all(_files(first, 3))
+        stale = first.write_text(first.path("f0", "old", "gone.txt"), "old")
+    with OutputFolder(tmp_path) as second:  # the next build: the marker says qtconvert made it
+        kept = second.write_all(_files(second, 3))
+        assert second.sweep("f0") == [stale]
     assert all(p.is_file() for p in kept)
     assert not stale.parent.exists()  # its emptied folder goes too
 

@@ -151,7 +151,7 @@ def test_whole_corpus_loads_without_errors(corpus):
      ["$7.25"], []),
 ])
 def test_named_real_articles(path, present, absent):
-    article, problems = qtconvert.reader.read_article(CORPUS / "learn" / path)
+    article, problems = qtconvert.read.read_article(CORPUS / "learn" / path)
     assert article is not None and not problems
     for text in present:
         assert text in article.answer

@@ -16,6 +16,7 @@ from conftest import CONTENT, CORPUS, needs_corpus, write_article
 
 from qtconvert.build import build, prepare
 from qtconvert.errors import UsageError
+from qtconvert.model.books import split_volumes
 from qtconvert.output import OutputFolder
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
@@ -172,12 +173,18 @@ def test_index_lists_keywords_with_pages(content_pdfs):
     assert m and pages[article.question] + 1 in {int(n) for n in m.group(1).split(",") if n.strip()}
 
 
-def test_no_raw_tex_left(content_pdfs):
-    _, paths = content_pdfs
+def test_no_raw_tex_left(tmp_path):
+    """Every formula is typeset: none is printed as TeX code (each carries its TeX only as
+    invisible text, see test_pdf_math_text), and no `$$` is left."""
+    collection = prepare(CONTENT)
     for key in ("mathematics", "chemistry", "computer-science"):
-        text = " ".join(p.extract_text() for p in pypdf.PdfReader(paths[key]).pages)
-        for raw in ("$$", "\\frac", "\\sqrt", "\\ce{", "\\begin{", "\\mathbf"):
-            assert raw not in text, f"{raw} in {key}.pdf"
+        opts = replace(PDF, subjects=(key,))
+        writer = PdfWriter(collection, collection.select(opts.subjects), OutputFolder(tmp_path),
+                           opts, Notes())
+        (book,) = writer.books()
+        html = writer.html(split_volumes(book, 0)[0])
+        assert "qt-math-fallback" not in html and writer.math.failures == 0, key
+        assert "$$" not in html, key
 
 
 def _page_texts(path: Path) -> list[str]:

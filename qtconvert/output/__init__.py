@@ -1,9 +1,14 @@
-"""The output folder: safe paths and atomic writes.
+"""The output folder: safe paths, atomic writes, a lock, and the list of what qtconvert wrote.
 
 Every path is built from components made safe (`safe_name`), and checked to stay inside the
 folder, so no front matter value (`../../x`, an absolute path, a NUL) can write elsewhere.
 Every file is written to a temporary file beside it and renamed into place, so a build that is
 killed leaves the previous output whole. Writing the same path twice in one build is refused.
+
+A build holds a lock on the folder (a second build into it is refused), lists every file it
+writes in `.qtconvert-manifest` (through a journal, so a killed build's files are listed too),
+and `--clean` removes only files on that list. `.qtconvert-output` marks a folder qtconvert
+made (it did not exist, or was empty); `--clean` refuses any other.
 
 `write_all` hands long runs of small files to a helper process (`file_sink`), which creates them
 on another core while the writer renders the next ones.
@@ -11,33 +16,169 @@ on another core while the writer renders the next ones.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
-import tempfile
-from collections.abc import Iterable
+import shutil
+import sys
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from ..errors import BuildError
+from ..errors import BuildError, UsageError
 from ..model.urls import safe_name
-from .file_sink import FileSink, SinkError, store_file
+from .file_sink import (
+    FileSink,
+    SinkError,
+    is_temporary_name,
+    open_temporary,
+    store_file,
+)
 
-__all__ = ["OUTPUT_MARKER", "OutputFolder", "safe_name"]
+__all__ = ["OUTPUT_MARKER", "OUTPUT_MANIFEST", "OutputFolder", "check_out", "safe_name"]
 
 IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
-# A file at the top of every output folder; `load` skips a folder holding one, so an output
-# folder inside the source folder (`qtconvert build .` writes to ./out) is never read as input.
+# A file at the top of an output folder qtconvert made; `load` skips a folder holding one (or a
+# manifest), so an output folder inside the source folder (`qtconvert build .` writes to ./out)
+# is never read as input.
 OUTPUT_MARKER = ".qtconvert-output"
-_MARKER_TEXT = b"qtconvert build writes this folder; qtconvert does not read articles from it.\n"
+_MARKER_TEXT = b"qtconvert made this folder; qtconvert does not read articles from it.\n"
+# The files qtconvert builds wrote here, one path (relative, with /) a line: all --clean removes.
+OUTPUT_MANIFEST = ".qtconvert-manifest"
+_MANIFEST_HEADER = "# files qtconvert wrote here; qtconvert build --clean removes only these\n"
+# This build's additions to the manifest, each line written before its file is created; a
+# killed build leaves it, and the next build adds it to the manifest.
+_JOURNAL = ".qtconvert-journal"
+# Temporary files of tools that write their own (WeasyPrint's fonts), removed after the build.
+WORK_FOLDER = ".qtconvert-tmp"
+_OWN_FILES = {OUTPUT_MARKER, OUTPUT_MANIFEST, _JOURNAL, WORK_FOLDER}
+
+
+def check_out(out: str | os.PathLike[str]) -> None:
+    """A UsageError when `out` cannot be an output folder (it, or a folder above it, is a file);
+    checked before a build does any work."""
+    path = Path(out).absolute()
+    for folder in (path, *path.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                where = "" if folder == path else f" ({folder} is a file)"
+                raise UsageError(f"--out {out}: not a folder{where}")
+            return
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Turn an OSError inside into `could not write PATH: reason` (a BuildError), naming the
+    file the user asked for rather than a temporary one."""
+    try:
+        yield
+    except OSError as error:
+        raise BuildError(f"could not write {path}: {error.strerror or error}") from None
 
 
 class OutputFolder:
-    """The one place writers write to."""
+    """The one place writers write to. Opened on first use (or `with`); `close` ends the build:
+    it makes the outputs durable, updates the manifest and releases the lock."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
         self.written: list[Path] = []
+        self.made = False  #: qtconvert made this folder (it holds the marker)
         self._seen: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
-        self._was_output = (self.root / OUTPUT_MARKER).is_file()  # made by an earlier build
+        self._manifest: set[str] = set()  # relative paths qtconvert builds wrote
+        self._removed: set[str] = set()  # by `sweep` in this build
+        self._journal: int | None = None
+        self._pending: list[str] = []  # journal lines not yet written
+        self._dirty: set[Path] = set()  # folders with renames not yet made durable
+        self._unsynced = False  # files written without fsync (by `write_all`)
+        self._unlock: weakref.finalize | None = None  # closes the locked descriptor
+        self._state = "new"
+
+    # -- the build's lifetime -----------------------------------------------------------------
+
+    def __enter__(self) -> OutputFolder:
+        self.open()
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        self.close(failed=kind is not None)
+
+    def open(self) -> None:
+        """Make (or claim) the folder, lock it, and recover from a build that was killed: its
+        journal joins the manifest and its temporary files go. Done once, before any write."""
+        if self._state != "new":
+            return
+        check_out(self.root)
+        root = self.root
+        with writing(root / OUTPUT_MARKER):
+            made = not root.exists() or not any(n not in _OWN_FILES for n in os.listdir(root))
+            root.mkdir(parents=True, exist_ok=True)
+            self._unlock = weakref.finalize(self, os.close, _lock(root))
+        self._state = "open"
+        try:
+            self._recover(made)
+        except BaseException:
+            self._state = "closed"
+            self._unlock()
+            raise
+
+    def _recover(self, made: bool) -> None:
+        root = self.root
+        with writing(root / OUTPUT_MARKER):
+            if made and not (root / OUTPUT_MARKER).exists():
+                store_file(root / OUTPUT_MARKER, _MARKER_TEXT, sync=True)
+            self.made = (root / OUTPUT_MARKER).is_file()
+            self._manifest = _read_entries(root / OUTPUT_MANIFEST)
+            journal = _read_entries(root / _JOURNAL)  # a killed build's
+            _remove_temporary_files(root, self._manifest | journal)
+            stale = {e for e in journal if (root / e).is_file()}
+            work = root / WORK_FOLDER
+            if work.is_symlink() or work.is_file():
+                raise BuildError(f"refusing to use {work}: not a folder qtconvert made")
+            shutil.rmtree(work, ignore_errors=True)
+            if stale - self._manifest:
+                self._manifest |= stale
+                self._write_manifest()
+            self._journal = os.open(root / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+                                    | os.O_APPEND, 0o644)
+            os.write(self._journal, f"# qtconvert build, pid {os.getpid()}\n".encode())
+
+    def close(self, failed: bool = False) -> None:
+        """End the build: outputs durable, manifest updated (through `failed` builds too),
+        journal and work folder removed, lock released."""
+        if self._state != "open":
+            self._state = "closed"
+            return
+        self._state = "closed"
+        root = self.root
+        try:
+            with writing(root / OUTPUT_MANIFEST):
+                self._flush_journal()
+                self.sync()
+                shutil.rmtree(root / WORK_FOLDER, ignore_errors=True)
+                start = len(str(root)) + 1
+                mine = (str(p)[start:].replace(os.sep, "/") for p in self._seen)
+                if failed:  # a path claimed but never written is not listed
+                    mine = (e for e in mine if (root / e).is_file())
+                self._manifest = (self._manifest | set(mine)) - self._removed
+                self._write_manifest()
+                os.unlink(root / _JOURNAL)  # all it held is in the manifest now
+        finally:
+            os.close(self._journal)
+            self._unlock()
+
+    def work_folder(self) -> Path:
+        """A folder inside the output folder for tools' own temporary files (WeasyPrint's);
+        removed when the build ends, and by the next build if this one is killed."""
+        self.open()
+        work = self.root / WORK_FOLDER
+        with writing(work):
+            work.mkdir(exist_ok=True)
+        return work
+
+    # -- paths --------------------------------------------------------------------------------
 
     def path(self, *components: str) -> Path:
         """`root/c1/c2/...`, each component made safe; raises if it would leave the root."""
@@ -55,52 +196,83 @@ class OutputFolder:
         """The resolved, checked and created folder of `path` (cached: one check per folder)."""
         folder = self._folders.get(path.parent)
         if folder is None:
+            self.open()
             folder = path.parent.resolve()
             if folder != self.root and self.root not in folder.parents:
                 raise BuildError(f"refusing to write {path}: outside the output folder "
                                  f"{self.root}")
-            folder.mkdir(parents=True, exist_ok=True)
-            if not self._folders and not (self.root / OUTPUT_MARKER).exists():
-                store_file(self.root / OUTPUT_MARKER, _MARKER_TEXT)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError):  # a file where a folder should be
+                file = next(f for f in (folder, *folder.parents) if f.exists() and not f.is_dir())
+                raise BuildError(f"could not write {path}: {file} is a file, not a "
+                                 "folder") from None
+            except OSError as error:
+                raise BuildError(f"could not write {path}: {error.strerror}") from None
             self._folders[path.parent] = folder
         return folder
 
+    # -- --clean ------------------------------------------------------------------------------
+
     def check_sweep(self, folder: str) -> Path:
         """`root/folder`, if `sweep` may remove files from it; else a BuildError (before anything
-        is written). Only a folder qtconvert made is swept: one in an output folder that holds
-        the marker, never a symbolic link."""
+        is written). Only a folder qtconvert made is swept, never a symbolic link."""
+        self.open()
         path = self.root / safe_name(folder)
         if path.is_symlink():
             raise BuildError(f"refusing to clean {path}: a symbolic link")
-        if path.exists() and not self._was_output:
+        if not self.made:
             raise BuildError(f"refusing to clean {path}: {self.root} has no {OUTPUT_MARKER}, so "
                              "qtconvert did not make it; remove the folder yourself or choose "
                              "another --out")
         return path
 
     def sweep(self, folder: str) -> list[Path]:
-        """Remove the files under `root/folder` that this build did not write (articles since
-        removed, or left out), then empty folders; returns the removed files. Run after the
-        writer has finished, so a build that fails or is killed leaves the old outputs."""
+        """Remove the files under `root/folder` that an earlier build wrote (they are in the
+        manifest) and this one did not (articles since removed, or left out), then the folders
+        that leaves empty; returns the removed files. A file qtconvert did not write is never
+        removed. Run after the writer has finished, so a build that fails or is killed leaves
+        the old outputs."""
         top = self.check_sweep(folder)
+        self._flush_journal()
+        start = len(str(self.root)) + 1
         removed: list[Path] = []
+        listed: set[str] = set()  # manifest entries found under `top`
+        emptied: set[str] = set()
         for dirpath, dirnames, filenames in os.walk(top, topdown=False):
-            here = Path(dirpath)
             for name in filenames:
-                if here / name not in self._seen:
-                    (here / name).unlink()
-                    removed.append(here / name)
+                path = Path(dirpath, name)
+                entry = str(path)[start:].replace(os.sep, "/")
+                if entry not in self._manifest:
+                    continue
+                listed.add(entry)
+                if path not in self._seen:
+                    with writing(path):  # the message says what could not be removed
+                        path.unlink()
+                    removed.append(path)
+                    self._removed.add(entry)
+                    emptied.add(dirpath)
             for name in dirnames:
-                try:
-                    (here / name).rmdir()  # only when empty; a symbolic link is left alone
-                except OSError:
-                    pass
+                if os.path.join(dirpath, name) in emptied:
+                    try:
+                        os.rmdir(os.path.join(dirpath, name))  # only when empty
+                        emptied.add(dirpath)
+                    except OSError:
+                        pass
+        prefix = str(top)[start:].replace(os.sep, "/") + "/"
+        self._manifest -= {e for e in self._manifest if e.startswith(prefix) and e not in listed}
+        if removed:
+            self._dirty.update(Path(d) for d in emptied)
         return removed
 
+    # -- writing ------------------------------------------------------------------------------
+
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Write `data` to `path` (from `self.path`) atomically; each path once per build."""
+        """Write `data` to `path` (from `self.path`) atomically and durably; each path once per
+        build."""
         path = self._claim(path)
-        self._store(path, data)
+        self._flush_journal()
+        self._store(path, data, sync=True)
         self.written.append(path)
         return path
 
@@ -109,11 +281,14 @@ class OutputFolder:
 
         `files` is consumed here, lazily (it may render each file and report progress). Past
         `IN_PROCESS_FILES`, the files go to a helper process that creates them while the next
-        are rendered. Returns when every file is in place; raises on the first that fails.
+        are rendered. Returns when every file is in place and on the disk; raises on the first
+        that fails. The files are made durable together at the end (one fsync each would cost
+        ten times the export).
         """
         written: list[Path] = []
         sent: list[Path] = []  # to the helper, not known to be in place yet
         sink: FileSink | None = None
+        self._unsynced = True
         try:
             for path, data in files:
                 path = self._claim(path)
@@ -121,6 +296,7 @@ class OutputFolder:
                 if len(written) == IN_PROCESS_FILES:
                     sink = self._sink()
                 if sink is None:
+                    self._flush_journal()
                     self._store(path, data)
                     self.written.append(path)
                 else:
@@ -136,17 +312,19 @@ class OutputFolder:
                 sink.abort()
             raise
         self.written += sent
+        self.sync()
         return written
 
     def _sink(self) -> FileSink | None:
         """A running helper process, or None (and files written here) if none can start."""
         try:
-            return FileSink(self.root)
+            return FileSink(self.root, before_send=self._flush_journal)
         except OSError:
             return None
 
     def _claim(self, path: Path) -> Path:
-        """The checked destination of a write to `path`; refuses a path twice in one build.
+        """The checked destination of a write to `path`, listed in the journal; refuses a path
+        twice in one build.
 
         `os.replace` never follows a symbolic link at the destination, so checking the folder
         is enough to keep every write inside the output folder.
@@ -154,38 +332,151 @@ class OutputFolder:
         path = Path(path)
         if path.name in ("", ".", ".."):
             raise BuildError(f"refusing to write {path}: not a file name")
-        path = self._folder(path) / path.name
+        folder = self._folder(path)
+        path = folder / path.name
         if path in self._seen:
             raise BuildError(f"{path} was already written in this build (two articles or books "
                              "map to the same output file)")
         self._seen.add(path)
+        self._dirty.add(folder)
+        self._pending.append(str(path)[len(str(self.root)) + 1:].replace(os.sep, "/"))
         return path
 
-    def _store(self, path: Path, data: bytes) -> None:
-        try:
-            store_file(path, data)
-        except OSError as error:
-            raise BuildError(f"could not write {path}: {error.strerror or error}") from None
+    def _flush_journal(self) -> None:
+        """Write the pending journal lines: before the files they name are created."""
+        if self._pending and self._journal is not None:
+            data = "".join(line + "\n" for line in self._pending).encode("utf-8")
+            with writing(self.root / _JOURNAL):
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(self._journal, view):]
+            self._pending.clear()
+
+    def _store(self, path: Path, data: bytes, sync: bool = False) -> None:
+        with writing(path):
+            store_file(path, data, sync=sync)
 
     def write_text(self, path: Path, text: str) -> Path:
         return self.write_bytes(path, text.encode("utf-8"))
 
     def temporary_path(self, path: Path) -> Path:
         """A fresh temporary file beside `path`, for tools that write files themselves; pass it
-        to `commit` when complete."""
+        to `commit` when complete. A killed build's is removed by the next build."""
         folder = self._folder(Path(path))
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=Path(path).suffix, dir=folder)
-        os.close(fd)
+        self._pending.append(str(folder / Path(path).name)[len(str(self.root)) + 1:]
+                             .replace(os.sep, "/"))
+        self._flush_journal()  # its folder is then searched for leftovers by the next build
+        with writing(path):
+            fd, tmp = open_temporary(folder / Path(path).name)
+            os.close(fd)
         return Path(tmp)
 
     def commit(self, tmp: Path, path: Path) -> Path:
-        """Rename a finished temporary file (from `temporary_path`) onto `path`."""
+        """Rename a finished temporary file (from `temporary_path`) onto `path`, its data on
+        the disk first."""
         try:
             path = self._claim(path)
-        except BuildError:
+            with writing(path):
+                fd = os.open(tmp, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+        except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
         self.written.append(path)
         return path
+
+    def sync(self) -> None:
+        """Make the files written so far durable: those written without fsync all at once
+        (`syncfs`, or `sync` where that is missing), then each folder with new names once."""
+        with writing(self.root):
+            if self._unsynced:
+                _sync_file_system(self.root)
+                self._unsynced = False
+            for folder in sorted(self._dirty, reverse=True):
+                _sync_folder(folder)
+            self._dirty.clear()
+
+    def _write_manifest(self) -> None:
+        text = _MANIFEST_HEADER + "".join(e + "\n" for e in sorted(self._manifest))
+        store_file(self.root / OUTPUT_MANIFEST, text.encode("utf-8"), sync=True)
+        _sync_folder(self.root)
+
+
+def _lock(root: Path) -> int:
+    """An exclusive lock on the folder `root`, held while the returned descriptor is open; a
+    BuildError naming the other build when one holds it."""
+    fd = os.open(root, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        import fcntl
+    except ImportError:  # no flock (Windows): no lock
+        return fd
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        try:
+            with open(root / _JOURNAL, encoding="utf-8", errors="replace") as journal:
+                first = journal.readline()
+        except OSError:
+            first = ""
+        pid = first.rpartition(" ")[2].strip() if first.startswith("# qtconvert build") else "?"
+        raise BuildError(f"{root} is in use by another qtconvert build (pid {pid}); wait until "
+                         "it ends, or choose another --out") from None
+    except OSError:  # a file system without locks: build unlocked
+        pass
+    return fd
+
+
+def _read_entries(path: Path) -> set[str]:
+    """The entries of a manifest or journal: relative paths, none leaving the folder."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return set()
+    return {line for line in text.splitlines() if line and not line.startswith(("#", "/"))
+            and ".." not in line.split("/")}
+
+
+def _remove_temporary_files(root: Path, entries: set[str]) -> None:
+    """Remove the temporary files a killed build left beside its outputs: only names
+    qtconvert makes (`.tmp-qtconvert-PID-N.suffix`), only in folders it wrote to."""
+    for folder in {root / e.rpartition("/")[0] for e in entries}:
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for name in os.listdir(folder):
+            if is_temporary_name(name):
+                (folder / name).unlink(missing_ok=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, so that the names renamed into it survive a machine crash (where the
+    platform allows it: not on Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as error:
+        if error.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
+            raise
+    finally:
+        os.close(fd)
+
+
+def _sync_file_system(root: Path) -> None:
+    """Flush every file written on `root`'s file system: one `syncfs` (Linux) costs far less
+    than an fsync per small file."""
+    if sys.platform.startswith("linux"):
+        fd = os.open(root, os.O_RDONLY)
+        try:
+            if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:  # the C library's
+                return
+        finally:
+            os.close(fd)
+    os.sync()

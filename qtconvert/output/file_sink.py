@@ -21,11 +21,16 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import struct
 import subprocess
 import sys
 
-__all__ = ["FileSink", "SinkError", "store_file"]
+__all__ = ["FileSink", "SinkError", "store_file", "open_temporary", "is_temporary_name"]
+
+# Every temporary file qtconvert makes is named `.tmp-qtconvert-<pid>-<n><suffix>`, beside its
+# target; a later build recognises (and removes) leftovers of a killed one by this name alone.
+_TEMPORARY = re.compile(r"\.tmp-qtconvert-[0-9]+-[0-9]+(\.[A-Za-z0-9]+)?")
 
 _HEADER = struct.Struct("<IQ")
 _FLUSH_AT = 1 << 20  # bytes buffered before they go down the pipe
@@ -39,26 +44,41 @@ class SinkError(Exception):
     """The helper process could not create a file (the message names it and why), or died."""
 
 
-def store_file(path: str | os.PathLike[str], data: bytes) -> None:
-    """Put `data` at `path` atomically: a fresh temporary file beside it, then a rename.
+def is_temporary_name(name: str) -> bool:
+    """Whether `name` is that of a temporary file `open_temporary` makes."""
+    return _TEMPORARY.fullmatch(name) is not None
 
-    `os.replace` never follows a symbolic link at the destination; the caller checks the folder.
-    """
+
+def open_temporary(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """A new temporary file beside `path`, with its suffix: (descriptor, name)."""
     path = os.fspath(path)
     folder, _, name = path.rpartition(os.sep)
     suffix = name[name.rfind("."):] if "." in name else ""
+    if not _TEMPORARY.fullmatch(f".tmp-qtconvert-0-0{suffix}"):
+        suffix = ""
     while True:  # a name that exists already is somebody else's file: never touched
-        tmp = f"{folder}{os.sep}.tmp-{os.getpid()}-{next(_count)}{suffix}"
+        tmp = f"{folder}{os.sep}.tmp-qtconvert-{os.getpid()}-{next(_count)}{suffix}"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            break
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), tmp
         except FileExistsError:
             continue
+
+
+def store_file(path: str | os.PathLike[str], data: bytes, sync: bool = False) -> None:
+    """Put `data` at `path` atomically: a fresh temporary file beside it, then a rename.
+
+    With `sync`, the data reach the disk before the rename, so that after a machine crash the
+    path holds the old file or the new one, never a part. `os.replace` never follows a symbolic
+    link at the destination; the caller checks the folder.
+    """
+    fd, tmp = open_temporary(path)
     try:
         try:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -77,7 +97,8 @@ class FileSink:
     in place, or raises `SinkError` naming the first file that could not be created.
     """
 
-    def __init__(self, root: str | os.PathLike[str]) -> None:
+    def __init__(self, root: str | os.PathLike[str], before_send=None) -> None:
+        self._before_send = before_send  # called before any queued file can be created
         self._process = subprocess.Popen(
             [sys.executable, "-I", os.path.abspath(__file__), os.fspath(root)],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -111,6 +132,8 @@ class FileSink:
     def _send(self) -> None:
         if self._broken or not self._buffer:
             return
+        if self._before_send is not None:
+            self._before_send()
         self._broken = True  # until the whole buffer is down the pipe
         try:
             self._process.stdin.write(self._buffer)

@@ -26,7 +26,7 @@ from ..model import (
     plain_markdown,
 )
 from ..model.urls import URL_PATTERN, article_url
-from ..output import OUTPUT_MARKER
+from ..output import OUTPUT_MANIFEST, OUTPUT_MARKER
 from . import answer_text
 
 __all__ = ["load", "read_article", "parse_article"]
@@ -79,7 +79,7 @@ def _article_files(root: Path) -> Iterable[Path]:
     """Every `*.md` under `root` but `README*.md`, and nothing in a folder qtconvert builds into
     (one holding `OUTPUT_MARKER`), so that `build .` twice does not read its own output."""
     for folder, dirs, names in os.walk(root):
-        if folder != str(root) and OUTPUT_MARKER in names:
+        if folder != str(root) and (OUTPUT_MARKER in names or OUTPUT_MANIFEST in names):
             dirs.clear()
             continue
         for name in names:

@@ -14,6 +14,11 @@ __all__ = ["curly_quotes", "curl_tree"]
 
 # after these (or at the start of a block) a quote opens
 _OPENING_CONTEXT = set(" \t\n\u00a0([{\u2018\u201c\u2014\u2013/-")
+# after a mark other than these, a quote before a word opens too: `src="http://..."`
+_CLOSING_CONTEXT = set(".,;!?)]}%*_\u2019\u201d")
+# what a quote after code or math follows: a letter (math that ends in a digit, `n_0`, is not a
+# prime's digit, and `$x$"` closes)
+_AFTER_VERBATIM = "a"
 # text in these is shown as it is written
 _VERBATIM = {"code", "pre", "kbd", "samp", "tt", "script", "style", "math", "svg", "img"}
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "section", "nav",
@@ -32,7 +37,8 @@ def curly_quotes(text: str | None, before: str = " ") -> str | None:
     for i, ch in enumerate(text):
         if ch == "'" or ch == '"':
             after = text[i + 1:i + 3] or "x"  # at the end of a text node, an element follows
-            opens = prev in _OPENING_CONTEXT and not after[0].isspace()
+            opens = not after[0].isspace() and (prev in _OPENING_CONTEXT or (
+                not prev.isalnum() and prev not in _CLOSING_CONTEXT and after[0].isalnum()))
             if prev.isdigit():
                 pass
             elif ch == "'" and after.isdigit():  # an elision: the ’90s
@@ -53,19 +59,29 @@ def _local(tag: str) -> str:
 def curl_tree(element: ET.Element, before: str = " ") -> str:
     """Make the quotes in `element`'s text typographic, in place, in document order; returns
     the last character, so that a quote after the element knows what it follows. Code, math
-    (TeX in `span.math` or MathML) and images are left as they are."""
-    tag = _local(element.tag)
-    if tag in _VERBATIM or "math" in (element.get("class") or "").split():
-        text = "".join(element.itertext())
-        prev = text[-1] if text else before
-    else:
-        prev = " " if tag in _BLOCKS else before
-        element.text = curly_quotes(element.text, prev)
-        if element.text:
-            prev = element.text[-1]
-        for child in element:
-            prev = curl_tree(child, prev)
-        if tag in _BLOCKS:
+    (TeX in `span.math` or MathML) and images are left as they are. Iterative: nesting depth
+    is bounded only by memory."""
+    prev = before
+    stack: list[tuple[ET.Element, bool]] = [(element, False)]
+    while stack:
+        el, closing = stack.pop()
+        tag = _local(el.tag)
+        if not closing:
+            if tag in _VERBATIM or "math" in (el.get("class") or "").split():
+                if any(el.itertext()):
+                    prev = _AFTER_VERBATIM
+            else:
+                if tag in _BLOCKS:
+                    prev = " "
+                el.text = curly_quotes(el.text, prev)
+                if el.text:
+                    prev = el.text[-1]
+                stack.append((el, True))  # its tail, after its children
+                stack.extend((child, False) for child in reversed(el))
+                continue
+        elif tag in _BLOCKS:
             prev = " "
-    element.tail = curly_quotes(element.tail, prev)
-    return element.tail[-1] if element.tail else prev
+        el.tail = curly_quotes(el.tail, prev)
+        if el.tail:
+            prev = el.tail[-1]
+    return prev

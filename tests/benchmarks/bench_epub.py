@@ -3,7 +3,7 @@
 Usage: python tests/benchmarks/bench_epub.py [SUBJECT] [CORPUS]
        (default: mathematics from ../shared/corpus)
 
-The floor is the least work any EPUB build must do: `qtconvert.pandoc.to_html` with the EPUB
+The floor is the least work any EPUB build must do: `qtconvert.render.pandoc.to_html` with the EPUB
 writer's PandocOptions on the same answers. The figure that matters is the wall-clock ratio
 (target: at most 1.3x), measured in the same run because these machines are noisy; each side
 takes the best of five interleaved runs. The CPU ratio (this process and pandoc's) is printed

@@ -18,6 +18,7 @@ from typing import ClassVar
 from ...errors import UsageError
 from ...model import Article
 from ...model.books import Book, Volume, counted, split_volumes
+from ...output import writing
 from ...package_data import data_dir, stylesheet
 from ...read import recipes
 from ...render import html_body
@@ -88,10 +89,12 @@ class PdfWriter(Writer):
                                 f"{counted(len(volume.articles))}", 1)
             job = weasy.start_pdf(html, tmp, stylesheets=stylesheets,
                                   css=f"@page {{ size: {self.format_options.paper} }}",
-                                  base_dir=data_dir("styles"), variant=variant)
+                                  base_dir=data_dir("styles"), variant=variant,
+                                  temp_folder=self.out.work_folder())
             try:  # WeasyPrint uses one core: the next volume's HTML is made meanwhile
                 html = self.html(volumes[n + 1], Progress()) if n + 1 < len(volumes) else ""
-                result = job.result()
+                with writing(path):  # a full disk: the message names the PDF, not `tmp`
+                    result = job.result()
             except BaseException:
                 job.cancel()
                 tmp.unlink(missing_ok=True)

@@ -1,8 +1,9 @@
 """TeX -> SVG images (through ziamath) for the PDF, so no raw TeX ever reaches the page.
 
-WeasyPrint cannot typeset TeX or MathML, so each formula becomes an `<img>` holding an SVG
-data URL, sized in `em` so it follows the text size, and shifted down by its depth so the
-baseline of inline math sits on the baseline of the text. ziamath does not fail on TeX it does
+WeasyPrint cannot typeset TeX or MathML, so each formula becomes an SVG data URL drawn as the
+background of a box sized in `em` (it follows the text size) and shifted down by its depth so
+the baseline of inline math sits on the baseline of the text; its TeX lies on top as invisible
+text, for search, copy and screen readers. ziamath does not fail on TeX it does
 not know (it draws `\\foo` as text), so its MathML is checked; a formula that fails is retried
 after `tex_repair`, and as a last resort shown as its TeX in a styled `<code>`, never dropped.
 Identical formulas are typeset once.
@@ -50,13 +51,14 @@ def _unsupported(mathml: ET.Element) -> str | None:
 # TeX's spacing, where ziamath's operator table lacks it or differs:
 _SIGNS = {"\u2212", "-", "+", "\u00b1", "\u2213"}
 # after an operator other than these closing ones, a sign is unary (`x = -1`, `(-x)`)
-_CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u2032", "\u2033"}
+_CLOSING = {")", "]", "}", "|", "\u2016", "\u27e9", "\u2309", "\u230b", "!", "\u2032", "\u2033",
+            "\u22ef", "\u2026", "\u22ee", "\u22f1"}  # and dots: `1 + \\cdots + n`
 # binary operators TeX spaces like `+`, which ziamath sets tight or not at all
 _BINARY = {"\u2227", "\u2228", "\u2229", "\u222a", "\u00d7", "\u00f7", "\u22c5", "\u00b7",
            "\u2216", "\u2218", "\u2297", "\u2295"}
 # relations ziamath sets tight; TeX spaces them like `=` (5mu)
 _RELATIONS = {"\u2282", "\u22a5", "\u27c2"}  # \subset, \perp (latex2mathml: an <mi>)
-# operator names take a thin space before an operand (`\det A`), none before a bracket
+# operator names take a thin space before an operand (`\det A`), none before a plain bracket
 _FUNCTIONS = set("sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth log ln lg "
                  "exp det dim ker deg arg gcd hom Pr max min sup inf lim".split())
 _ROWS = {"math", "mrow", "mstyle", "mtd", "msqrt", "mpadded", "menclose", "mphantom"}
@@ -82,6 +84,10 @@ def _space_like_tex(mathml: ET.Element) -> None:
                 after = children[i + 1]
                 opens = _local(after.tag) == "mo" and (
                     after.get("form") == "prefix" or (after.text or "").strip() in ("(", "[", "{"))
+                # `\\left(` and a matrix's bracket are TeX's Inner: a thin space after `\\det`
+                if opens and (after.get("fence") == "true" or (
+                        i + 2 < len(children) and _local(children[i + 2].tag) == "mtable")):
+                    opens = False
                 child.tag = child.tag[:-2] + "mo"  # ziamath spaces operators only
                 child.attrib.update(form="prefix", lspace="0em",
                                     rspace="0em" if opens else "thinmathspace")
@@ -100,11 +106,75 @@ def _space_like_tex(mathml: ET.Element) -> None:
                 child.attrib.update(lspace="thickmathspace", rspace="thickmathspace")
 
 
+# ziamath reads an `em` in MathML lengths as 4/3 of its font size (it converts through points
+# to pixels); the lengths below are given in TeX's em and converted with this
+_ZIAMATH_EM = 0.75
+
+
+def _em(tex_em: float) -> str:
+    return f"{tex_em * _ZIAMATH_EM:.4f}em"
+
+
+# TeX's array rows hold a strut (0.7 and 0.3 of a 12pt baselineskip at 10pt); amsmath's
+# `aligned` adds \\jot (3pt) between rows, and \\lineskip (1pt) where a row is taller than the
+# strut; matrix columns are 2\\arraycolsep (10pt) apart
+_STRUT = {"height": _em(0.84), "depth": _em(0.36), "width": "0em"}
+_JOT = _em(0.4)
+_ARRAYCOLSEP = _em(1.0)
+
+
+def _gather_lines(mathml: ET.Element) -> None:
+    """Lines broken by `\\\\` outside a table (latex2mathml's reading of `gathered`, which it
+    does not know) become a table of one centred column, in display style, as amsmath sets
+    `gathered`; ziamath alone set them flush left, each line on the last one's ink."""
+    rows = [row for row in mathml.iter() if _local(row.tag) in _ROWS and any(
+        _local(c.tag) == "mspace" and c.get("linebreak") == "newline" for c in row)]
+    for row in rows:
+        ns = row.tag[:-len(_local(row.tag))]
+        table = ET.Element(ns + "mtable", {"displaystyle": "true", "columnalign": "center"})
+        line = ET.SubElement(ET.SubElement(table, ns + "mtr"), ns + "mtd")
+        for child in list(row):
+            row.remove(child)
+            if _local(child.tag) == "mspace" and child.get("linebreak") == "newline":
+                line = ET.SubElement(ET.SubElement(table, ns + "mtr"), ns + "mtd")
+            else:
+                line.append(child)
+        row.append(table)
+
+
+def _space_tables(mathml: ET.Element) -> None:
+    """Space latex2mathml's tables as TeX does: ziamath stacks rows by their ink, 0.3em
+    apart, so matrix entries almost touch and a fraction in `aligned` sits on the next row's
+    numerator. Each cell gets TeX's strut; matrices get TeX's column gap, derivations \\jot.
+    `smallmatrix` (its own spacing) is left alone."""
+    for table in mathml.iter():
+        if _local(table.tag) != "mtable":
+            continue
+        derivation = table.get("displaystyle") == "true"
+        if not derivation and "columnspacing" in table.attrib:
+            continue
+        if derivation:
+            table.set("rowspacing", _JOT)
+        else:
+            table.attrib.update(rowspacing="0em", columnspacing=_ARRAYCOLSEP)
+        ns = table.tag[:-len("mtable")]
+        for row in table:
+            for cell in row:
+                # in a row of their own, so the strut changes no operator's form or spacing
+                content = ET.Element(ns + "mrow")
+                content.extend(list(cell))
+                for child in list(cell):
+                    cell.remove(child)
+                cell.extend([content, ET.Element(ns + "mspace", _STRUT)])
+
+
 def _mathml(tex: str, display: bool) -> ET.Element:
     from ziamath.zmath import tex2mml, unescape
 
     mathml = ET.fromstring(unescape(tex2mml(tex, inline=not display)))
     _space_like_tex(mathml)
+    _gather_lines(mathml)
+    _space_tables(mathml)
     return mathml
 
 
@@ -202,8 +272,63 @@ def math_spans(root: ET.Element) -> list[tuple[str, bool]]:
     return [f for el in root.iter("span") if (f := _formula(el)) is not None]
 
 
+_MONO_ADVANCE = 0.602  # advance of a monospaced glyph (DejaVu Sans Mono, Liberation Mono), in em
+_INLINE_SMALLEST = 0.45  # em: smaller text in a line is read as a paragraph of its own
+_DISPLAY_SMALLEST = 0.1  # em: display math has its line to itself
+_COLUMN = 30.0  # em: the narrowest column display math is centred in (outside tables)
+
+
+def _text_layer(tex: str, width: float, display: bool, in_cell: bool) -> ET.Element:
+    """The TeX as transparent monospaced text in a box of no width, which extracts where the
+    formula is and does not move it.
+
+    The letters are made smaller and tighter to fit over the formula, and over display math
+    also over the blank column to its left and right. Not a transform nor `opacity` (both
+    paint the text after the page's flow, out of reading order), not `position` (same); an
+    inline block, because WeasyPrint leaves transparent text's alpha set for a background
+    drawn after it unless the text is in one.
+    """
+    text = " ".join(tex.split())
+    wide = display and not in_cell  # a table cell may be narrower than _COLUMN
+    room = max(width, _COLUMN) if wide else width  # in em of the surrounding text
+    advance = min(room, _COLUMN) / max(len(text), 1)
+    smallest = _DISPLAY_SMALLEST if display else _INLINE_SMALLEST
+    size = min(1.0, max(smallest, advance / _MONO_ADVANCE))
+    tighter = min(0.0, advance / size - _MONO_ADVANCE)  # in em of the layer; else spaces vanish
+    shift = (room - width) / 2 / size  # display math: start at the left of the room, in em
+    layer = ET.Element("code", {"class": "qt-math-tex", "style": (
+        f"display:inline-block;width:0;margin:0 {shift:.3f}em 0 {-shift:.3f}em;"
+        f"font-size:{size:.4f}em;line-height:0;white-space:pre;letter-spacing:{tighter:.4f}em;"
+        "color:transparent;background:none;padding:0;border:0;word-spacing:0;"
+        "font-style:normal;font-weight:normal;font-variant:normal;text-transform:none")})
+    layer.text = text
+    return layer
+
+
+def _fill(span: ET.Element, image: MathImage, tex: str, display: bool, in_cell: bool) -> None:
+    """Fill `span` with the formula's TeX as invisible text (for search, copy and screen
+    readers: WeasyPrint draws SVG as graphics only), then the formula.
+
+    The SVG is a background, not an `<img>`, so that the tagged PDF does not read each formula
+    twice (alt text, then text). Styles are inline, so that a user's stylesheet keeps them.
+    """
+    width, depth = image.width, image.depth
+    # the text layer never parts from its formula; it needs display math centred
+    span.set("style", "white-space:nowrap" + (";text-align:center" if display else ""))
+    span.append(_text_layer(tex, width, display, in_cell))
+    box = ET.SubElement(span, "span", {"class": "qt-math-box", "style": (
+        f"display:inline-block;width:{width:.3f}em;max-width:100%"
+        + ("" if display else f";vertical-align:-{depth:.3f}em"))})
+    # padding in % of the box's width keeps the aspect ratio when max-width shrinks the box
+    ET.SubElement(box, "span", {"class": "qt-math-image", "style": (
+        f"display:block;padding-top:{100 * image.height / width:.3f}%;"
+        f"background:url({image.src}) no-repeat 0 0/100% 100%")})
+
+
 def typeset(root: ET.Element, renderer: MathRenderer) -> None:
-    """Replace each `span.math` under `root` by its image (or its TeX as code), in place."""
+    """Replace each `span.math` under `root` by its image and TeX text layer (or by its TeX as
+    code when it cannot be typeset), in place."""
+    in_cells = {id(s) for cell in root.iter() if cell.tag in ("td", "th") for s in cell.iter("span")}
     for span in list(root.iter("span")):
         found = _formula(span)
         if found is None:
@@ -220,10 +345,7 @@ def typeset(root: ET.Element, renderer: MathRenderer) -> None:
             code.text = tex
             continue
         span.set("class", f"qt-math qt-math-{kind}")
-        style = f"width:{image.width:.3f}em"
-        if not display:
-            style += f";vertical-align:-{image.depth:.3f}em"
-        ET.SubElement(span, "img", {"src": image.src, "alt": tex, "style": style})
+        _fill(span, image, tex, display, id(span) in in_cells)
 
 
 def _is_display(el: ET.Element) -> bool:

@@ -5,15 +5,22 @@ the disk. Answers are untrusted text, so `LocalFetcher` refuses everything but `
 files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
 stylesheet the user chose). `start_pdf` renders in a forked child process, so the caller can
 prepare the next document meanwhile (WeasyPrint uses one core) and all of a volume's memory is
-returned when the child ends.
+returned when the child ends. The child dies with its parent, even one killed by SIGKILL, and
+keeps its temporary files (WeasyPrint's fonts) in a folder the caller names.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import logging
 import mimetypes
 import multiprocessing
+import os
+import signal
+import sys
+import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,25 +160,51 @@ class PdfJob:
             self._process.join()
 
 
-def _child(conn, html: str, target: Path, options: dict) -> None:
+def _child(conn, parent: int, temp_folder: Path | None, html: str, target: Path,
+           options: dict) -> None:
+    _die_with_parent(parent)
+    if temp_folder is not None:  # WeasyPrint's font folders go there, never to $TMPDIR
+        tempfile.tempdir = os.environ["TMPDIR"] = str(temp_folder)
     try:
         conn.send(("ok", write_pdf(html, target, **options)))
     except BaseException as exc:  # noqa: BLE001 - everything goes back to the parent
-        error = exc if isinstance(exc, (BuildError, UsageError)) else BuildError(
+        # an OSError goes back as it is: the caller names the file it was writing
+        error = exc if isinstance(exc, (BuildError, UsageError, OSError)) else BuildError(
             f"WeasyPrint failed on {target.name}: {type(exc).__name__}: {exc}")
         conn.send(("error", error))
     finally:
         conn.close()
 
 
-def start_pdf(html: str, target: Path, **options) -> PdfJob:
-    """`write_pdf` in a forked child process (in this one where fork does not exist)."""
+def _die_with_parent(parent: int) -> None:
+    """End this process when `parent` ends, however it ends: a kernel signal on Linux
+    (PR_SET_PDEATHSIG), else a thread that watches the parent id once a second."""
+    if sys.platform.startswith("linux"):
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it ended before the signal was asked for
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def start_pdf(html: str, target: Path, *, temp_folder: Path | None = None, **options) -> PdfJob:
+    """`write_pdf` in a forked child process (in this one where fork does not exist), whose
+    temporary files go to `temp_folder`."""
     if "fork" not in multiprocessing.get_all_start_methods():
         return PdfJob(result=write_pdf(html, target, **options))
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(send, html, Path(target), options),
-                              daemon=True)
+    process = context.Process(target=_child, args=(send, os.getpid(), temp_folder, html,
+                                                   Path(target), options), daemon=True)
     process.start()
     send.close()
     return PdfJob(process, receive)
