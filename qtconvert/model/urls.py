@@ -1,6 +1,7 @@
 """The one grammar of article addresses: a QuickTakes article `url`, the pending
 cross-reference that filters leave for writers (`qtref:<url>`), the stable anchor, and the safe
-file-name component that output paths are made of. Pure functions, no I/O."""
+file-name component that output paths are made of, and the names of an output folder's own
+files. Pure functions and constants, no I/O."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 __all__ = ["URL_PATTERN", "article_url", "parse_article_url", "QTREF_SCHEME", "pending_target",
-           "anchor_for_url", "safe_name"]
+           "anchor_for_url", "safe_name", "OUTPUT_MARKER", "OUTPUT_MANIFEST"]
 
 #: `/learn/<subject-key>/questions/<slug>` (a trailing slash allowed); groups: key, slug
 URL_PATTERN = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
@@ -64,3 +65,11 @@ def safe_name(value: str, fallback: str = "untitled") -> str:
     """A single path component from any string: lowercase ASCII letters, digits, `.-_`."""
     name = _UNSAFE.sub("-", value.lower().replace("\x00", "")).strip(".-")[:120]
     return name or fallback
+
+
+# A file at the top of an output folder qtconvert made; `load` skips a folder holding one (or a
+# manifest), so an output folder inside the source folder (`qtconvert build .` writes to ./out)
+# is never read as input.
+OUTPUT_MARKER = ".qtconvert-output"
+# The files qtconvert builds wrote here, one path (relative, with /) a line: all --clean removes.
+OUTPUT_MANIFEST = ".qtconvert-manifest"

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BuildError, UsageError
-from ..model.urls import safe_name
+from ..model.urls import OUTPUT_MANIFEST, OUTPUT_MARKER, safe_name
 from .file_sink import (
     FileSink,
     SinkError,
@@ -39,13 +39,7 @@ from .file_sink import (
 __all__ = ["OUTPUT_MARKER", "OUTPUT_MANIFEST", "OutputFolder", "check_out", "safe_name"]
 
 IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
-# A file at the top of an output folder qtconvert made; `load` skips a folder holding one (or a
-# manifest), so an output folder inside the source folder (`qtconvert build .` writes to ./out)
-# is never read as input.
-OUTPUT_MARKER = ".qtconvert-output"
 _MARKER_TEXT = b"qtconvert made this folder; qtconvert does not read articles from it.\n"
-# The files qtconvert builds wrote here, one path (relative, with /) a line: all --clean removes.
-OUTPUT_MANIFEST = ".qtconvert-manifest"
 _MANIFEST_HEADER = "# files qtconvert wrote here; qtconvert build --clean removes only these\n"
 # This build's additions to the manifest, each line written before its file is created; a
 # killed build leaves it, and the next build adds it to the manifest.

@@ -25,8 +25,7 @@ from ..model import (
     RelatedLink,
     plain_markdown,
 )
-from ..model.urls import URL_PATTERN, article_url
-from ..output import OUTPUT_MANIFEST, OUTPUT_MARKER
+from ..model.urls import OUTPUT_MANIFEST, OUTPUT_MARKER, URL_PATTERN, article_url
 from . import answer_text
 
 __all__ = ["load", "read_article", "parse_article"]

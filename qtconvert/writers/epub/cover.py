@@ -24,7 +24,7 @@ def text_colour(background: str) -> str:
     return _INK_LIGHT if light >= dark else _INK_DARK
 
 
-def _title_lines(title: str) -> tuple[int, list[str]]:
+def title_lines(title: str) -> tuple[int, list[str]]:
     """(font size, lines) for the largest size at which the title fits in four lines without
     breaking a word (0.6 em a character is wide enough for bold capitals and `m`)."""
     for size in (168, 148, 128, 112, 96, 84, 72):
@@ -49,7 +49,7 @@ def cover_svg(book: Book) -> bytes:
     """The cover image: colour field, title, subtitle, subjects, question count."""
     bg, ink = book.cover_colour, text_colour(book.cover_colour)
     count = counted(len(book.articles), "question and answer")
-    size, lines = _title_lines(book.title)
+    size, lines = title_lines(book.title)
     y = 1000
     title = []
     for line in lines:

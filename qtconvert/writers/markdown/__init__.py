@@ -78,16 +78,16 @@ class MarkdownWriter(Writer):
         hrefs = [_safe_href(self._links.related_href(link, article)) for link in article.related]
         lines = [
             f"id: {article.id}",
-            f"title: {_scalar(article.title)}",
-            f"question: {_scalar(article.question)}",
+            f"title: {yaml_scalar(article.title)}",
+            f"question: {yaml_scalar(article.question)}",
             f"date: {article.date.isoformat()}",
-            f"subject: {_scalar(article.subject)}",
-            f"url: {_scalar(article.url)}",
-            f"canonical_url: {_scalar(article.canonical_url)}",
+            f"subject: {yaml_scalar(article.subject)}",
+            f"url: {yaml_scalar(article.url)}",
+            f"canonical_url: {yaml_scalar(article.canonical_url)}",
             f"anchor: {article.anchor}",
-            f"author: {_scalar(article.author)}",
-            f"description: {_scalar(article.description)}",
-            "keywords:" + "".join(f"\n- {_scalar(k)}" for k in article.keywords)
+            f"author: {yaml_scalar(article.author)}",
+            f"description: {yaml_scalar(article.description)}",
+            "keywords:" + "".join(f"\n- {yaml_scalar(k)}" for k in article.keywords)
             if article.keywords else "keywords: []",
         ]
         if article.no_index:
@@ -96,8 +96,8 @@ class MarkdownWriter(Writer):
             lines.append("related:")
         for link, href in zip(article.related, hrefs):
             lines += [f"- id: {'null' if link.id is None else link.id}",
-                      f"  title: {_scalar(link.title)}", f"  subject: {_scalar(link.subject)}",
-                      f"  url: {_scalar(link.url)}", f"  href: {_scalar(href)}"]
+                      f"  title: {yaml_scalar(link.title)}", f"  subject: {yaml_scalar(link.subject)}",
+                      f"  url: {yaml_scalar(link.url)}", f"  href: {yaml_scalar(href)}"]
         front = "\n".join(lines) + "\n"
         answer = plain_markdown.escape_html(self._resolve_links(article))
         href_of = dict(zip(article.related, hrefs))  # the body lists each question once
@@ -125,7 +125,7 @@ _NOT_STRINGS = frozenset("yes no true false on off null".split())
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 
-def _scalar(text: str) -> str:
+def yaml_scalar(text: str) -> str:
     """A YAML scalar for `text`: bare when that is safe, else double-quoted.
 
     Hand-written because PyYAML's Python representer took most of the export time; the

@@ -168,7 +168,7 @@ def _space_tables(mathml: ET.Element) -> None:
                 cell.extend([content, ET.Element(ns + "mspace", _STRUT)])
 
 
-def _mathml(tex: str, display: bool) -> ET.Element:
+def tex_mathml(tex: str, display: bool) -> ET.Element:
     from ziamath.zmath import tex2mml, unescape
 
     mathml = ET.fromstring(unescape(tex2mml(tex, inline=not display)))
@@ -187,7 +187,7 @@ def _draw(tex: str, display: bool) -> MathImage:
     if "\\tag" in tex:  # ziamath.Latex sets the equation number
         formula = ziamath.Latex(tex, size=SIZE, inline=not display)
     else:
-        formula = ziamath.Math(_mathml(tex, display), size=SIZE)
+        formula = ziamath.Math(tex_mathml(tex, display), size=SIZE)
     problem = _unsupported(formula.mathml)
     if problem:
         raise ValueError(problem)

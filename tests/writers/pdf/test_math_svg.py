@@ -146,7 +146,7 @@ def test_binary_operators_and_operator_names_are_spaced():
         assert abs((_width(f"p {op} q") - _width(f"p {{{op}}} q")) - equals) < 0.02, op
     # an operator name before an operand takes a thin space, none before a bracket
     assert _width(r"\det A") > _width(r"\det{}\!A") + 0.1
-    mathml = ET.tostring(math_svg._mathml(r"\sin(x) + \sin x", False), encoding="unicode")
+    mathml = ET.tostring(math_svg.tex_mathml(r"\sin(x) + \sin x", False), encoding="unicode")
     assert mathml.count('rspace="0em"') == 1 and mathml.count('rspace="thinmathspace"') == 1
 
 
@@ -193,7 +193,7 @@ def test_an_operator_name_before_a_matrix_or_left_bracket_has_a_thin_space():
     # TeX: Op then Inner (`\\left(`, a matrix) takes a thin space; Op then Open none
     for tex, space in [(r"\det\begin{pmatrix}a\end{pmatrix}", "thinmathspace"),
                        (r"\det\left(A\right)", "thinmathspace"), (r"\det(A)", "0em")]:
-        mathml = ET.tostring(math_svg._mathml(tex, False), encoding="unicode")
+        mathml = ET.tostring(math_svg.tex_mathml(tex, False), encoding="unicode")
         assert f'rspace="{space}"' in mathml, tex
 
 
@@ -201,7 +201,7 @@ def test_gathered_lines_are_centred_rows_that_do_not_touch():
     """latex2mathml reads `gathered` as lines broken by `\\\\`, which ziamath set flush left,
     each on the last one's ink; they become a centred column spaced like `aligned`."""
     line = r"x + \frac{b}{a} = 1"
-    mathml = math_svg._mathml(r"\begin{gathered}" + line + r" \\ y = 2\end{gathered}", True)
+    mathml = math_svg.tex_mathml(r"\begin{gathered}" + line + r" \\ y = 2\end{gathered}", True)
     (table,) = [el for el in mathml.iter() if el.tag.endswith("mtable")]
     assert table.get("columnalign") == "center" and table.get("displaystyle") == "true"
     assert len(table) == 2

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import CONTENT, CORPUS, SCHEMAORG, needs_corpus, needs_schemaorg
 
 import qtconvert
 from qtconvert.build import build
@@ -21,13 +22,6 @@ from qtconvert.writers.base import BuildOptions
 from qtconvert.writers.jsonld.answer_html import answer_html
 from qtconvert.writers.jsonld.profiles import PROFILES
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTENT = ROOT / "content"
-SHARED = ROOT.parent / "shared"
-CORPUS, SCHEMAORG = SHARED / "corpus", SHARED / "schemaorg"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
-needs_schemaorg = pytest.mark.skipif(not SCHEMAORG.is_dir(),
-                                     reason=f"no schema.org vocabulary at {SCHEMAORG}")
 SCHEMA = "http://schema.org/"
 ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "br", "ol", "ul", "li", "a", "p", "div", "b",
                 "strong", "i", "em"}

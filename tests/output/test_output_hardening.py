@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import write_article
+from conftest import ROOT, write_article
 
 from qtconvert import output
 from qtconvert.build import build
@@ -32,7 +32,7 @@ def articles(folder: Path, *slugs: str) -> Path:
 
 
 def run(*args: str, **kwargs) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "qtconvert", *args], capture_output=True,
                           text=True, env=env, **kwargs)
 
@@ -101,7 +101,7 @@ def test_the_files_of_a_killed_build_are_listed_and_its_temporary_files_removed(
         out._flush_journal()
         os.kill(os.getpid(), signal.SIGKILL)
     """)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     assert subprocess.run([sys.executable, "-c", killed], env=env).returncode == -9
     leftover = list((out / "pdf").glob(".tmp-qtconvert-*.pdf"))
     assert len(leftover) == 1
@@ -148,7 +148,7 @@ def test_a_second_build_into_a_locked_folder_is_refused_naming_the_first(tmp_pat
         [sys.executable, "-c", "import sys\nfrom qtconvert.output import OutputFolder\n"
          f"held = OutputFolder({str(out)!r})\nheld.open()\nprint('locked', flush=True)\nsys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
     try:
         assert holder.stdout.readline() == "locked\n"
         (source / "b.md").unlink()
@@ -214,7 +214,7 @@ sys.exit(main(sys.argv[1:]))
 def test_a_pdf_that_does_not_fit_is_one_line_naming_the_pdf(tmp_path):
     """A file-size limit stands in for a full disk: WeasyPrint's write fails in its child."""
     out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
         [sys.executable, "-c", _FULL_DISK, "build", str(articles(tmp_path / "in", "a")), "-o",
          str(out), "-f", "pdf", "-q"], capture_output=True, text=True, env=env)
@@ -251,7 +251,7 @@ def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_lefto
     out, tmp = tmp_path / "out", tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp),
-           "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+           "PYTHONPATH": str(ROOT)}
     build_ = subprocess.Popen([sys.executable, "-m", "qtconvert", "build", str(source), "-o",
                                str(out), "-f", "pdf", "-q"], env=env, start_new_session=True)
     children: list[int] = []

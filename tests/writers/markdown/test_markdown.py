@@ -11,6 +11,7 @@ from pathlib import Path
 import pypandoc
 import pytest
 import yaml
+from conftest import CONTENT, CORPUS, needs_corpus
 
 import qtconvert
 from qtconvert.build import build, prepare
@@ -18,10 +19,6 @@ from qtconvert.model import plain_markdown
 from qtconvert.model.urls import QTREF_SCHEME
 from qtconvert.writers.base import BuildOptions
 
-ROOT = Path(__file__).resolve().parents[1]
-CONTENT = ROOT / "content"
-CORPUS = ROOT.parent / "shared" / "corpus"
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no shared corpus at {CORPUS}")
 MARKDOWN = BuildOptions(formats=("markdown",))
 LONG_SLUG = "why-" + "-".join(["is"] * 70) + "-this-long"  # longer than a safe file name
 
@@ -273,7 +270,7 @@ def test_pandoc_renders_an_exported_article(content_out):
 def test_every_front_matter_string_reads_back_the_same():
     import random
 
-    from qtconvert.writers.markdown import _scalar
+    from qtconvert.writers.markdown import yaml_scalar
 
     rng = random.Random(4)
     alphabet = "ab :#-?'\"\\\n\t{}[],&*!|>%@`~\x00\x85\u2028é1.0yesnoâ²_/="
@@ -283,5 +280,5 @@ def test_every_front_matter_string_reads_back_the_same():
                 "/learn/x", "https://a.b/c:d", "a:", "../x.md", "...", "..", "Le Châtelier's",
                 " lead", "trail "]
     for text in samples:
-        assert yaml.safe_load("k: " + _scalar(text))["k"] == text, repr(text)
-        assert yaml.safe_load("- " + _scalar(text))[0] == text, repr(text)
+        assert yaml.safe_load("k: " + yaml_scalar(text))["k"] == text, repr(text)
+        assert yaml.safe_load("- " + yaml_scalar(text))[0] == text, repr(text)

@@ -481,8 +481,8 @@ def test_lua_filters_from_the_config_run(tmp_path):
 @pytest.mark.parametrize("title", ["Thermodynamics", "Macroeconomics and Communications",
                                    "Electroencephalography"])
 def test_cover_titles_never_break_a_word_that_fits(title):
-    from qtconvert.writers.epub.cover import MARGIN, WIDTH, _title_lines
+    from qtconvert.writers.epub.cover import MARGIN, WIDTH, title_lines
 
-    size, lines = _title_lines(title)
+    size, lines = title_lines(title)
     assert " ".join(lines) == title  # whole words only
     assert max(len(line) for line in lines) * 0.6 * size <= WIDTH - 2 * MARGIN
