@@ -127,7 +127,7 @@ class EpubWriter(Writer):
             features.append("index")
         package.metadata.accessibility_features = tuple(features)
         # EPUB Accessibility 1.1: a conformance claim names who evaluated it (the publisher,
-        # whose build checks the book with EPUBCheck and the tests in test_writer_epub)
+        # whose build checks the book with EPUBCheck and the tests in tests/writers/epub)
         package.metadata.extra += [("dcterms:conformsTo", CONFORMS_TO),
                                    ("a11y:certifiedBy", package.metadata.publisher)]
         return package.to_bytes()
