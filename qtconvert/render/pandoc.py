@@ -9,6 +9,7 @@ unclosed code fence swallowed a marker), that batch is converted again one answe
 
 from __future__ import annotations
 
+import re
 import secrets
 import subprocess
 from collections.abc import Sequence
@@ -104,3 +105,14 @@ def _convert_batch(args: list[str], answers: list[str]) -> list[str]:
     if len(pieces) != len(answers):
         return [_run(args, answer).strip() for answer in answers]
     return [p.strip() for p in pieces]
+
+
+# pandoc writes a formula it leaves as TeX (`span.math`) between `\(..\)` or `\[..\]` (or the
+# `$` delimiters it was given, when it could not convert it)
+_MATH_DELIMITERS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
+
+
+def span_tex(text: str) -> str:
+    """The TeX of a pandoc math span's text, its delimiters removed."""
+    m = _MATH_DELIMITERS.match(text)
+    return (m.group(2) if m else text).strip()

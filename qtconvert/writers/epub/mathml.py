@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+from ...render.pandoc import span_tex
+
 __all__ = ["MATHML_NS", "finish_math", "tex_to_mathml"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
@@ -21,7 +23,6 @@ _SEMANTICS = f"{{{MATHML_NS}}}semantics"
 _MROW = f"{{{MATHML_NS}}}mrow"
 _MTABLE = f"{{{MATHML_NS}}}mtable"
 _NS_LEN = len(MATHML_NS) + 2
-_DELIMS = re.compile(r"^\s*(\$\$|\$|\\\(|\\\[)(.*?)(\$\$|\$|\\\)|\\\])\s*$", re.S)
 # prose caught between two dollar signs ("costs $5 and $7 ..."): two words of 4+ letters
 _WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{4,}(?![A-Za-z])")
 _COMMAND_WORD = re.compile(r"\\[A-Za-z]+")
@@ -60,8 +61,7 @@ def _text_free(tex: str) -> str:
 def _fallback(span: ET.Element) -> None:
     """Turn pandoc's unconverted `<span class="math ...">$tex$</span>` into math or code."""
     raw = "".join(span.itertext())
-    m = _DELIMS.match(raw)
-    tex = (m.group(2) if m else raw).strip()
+    tex = span_tex(raw)
     display = "display" in span.get("class", "")
     math = tex_to_mathml(tex, display)
     tail = span.tail

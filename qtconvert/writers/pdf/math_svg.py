@@ -19,11 +19,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
+from ...render.pandoc import span_tex
+
 __all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "lift_display", "SIZE"]
 
 SIZE = 20.0  #: ziamath font size in SVG units: 1em of the surrounding text = SIZE units
 _MARGIN = 1.0  # ziamath's default padding around the drawing, in SVG units
-_DELIMS = re.compile(r"^\s*\\[(\[](.*)\\[)\]]\s*$", re.S)
 _PARALLEL_FROM = 400  # fewer unique formulas than this: starting processes costs more
 
 
@@ -262,9 +263,7 @@ def _formula(span: ET.Element) -> tuple[str, bool] | None:
     classes = (span.get("class") or "").split()
     if span.tag != "span" or "math" not in classes:
         return None
-    text = "".join(span.itertext())
-    m = _DELIMS.match(text)
-    return (m.group(1).strip() if m else text.strip()), "display" in classes
+    return span_tex("".join(span.itertext())), "display" in classes
 
 
 def math_spans(root: ET.Element) -> list[tuple[str, bool]]:
