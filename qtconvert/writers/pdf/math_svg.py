@@ -12,7 +12,6 @@ Identical formulas are typeset once.
 from __future__ import annotations
 
 import base64
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
