@@ -40,6 +40,7 @@ class Options:
     schemaorg: Path | None = None
     base_url: str | None = None
     skip: frozenset[str] = frozenset()
+    jobs: int = 1  # worker processes, for checks that group their files (EPUBCheck)
 
     def wants(self, check: str) -> bool:
         return check not in self.skip
@@ -71,3 +72,13 @@ def rel(options: Options, path: Path) -> str:
 def batches(items: list, size: int) -> list[list]:
     """`items` in runs of `size` (small files are checked many to a task)."""
     return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def balanced(paths: list[Path], groups: int) -> list[list[Path]]:
+    """`paths` in at most `groups` groups of about equal total size (largest first)."""
+    bins: list[tuple[int, list[Path]]] = [(0, []) for _ in range(max(1, min(groups, len(paths))))]
+    for path in sorted(paths, key=lambda p: -p.stat().st_size):
+        size, members = min(bins, key=lambda b: b[0])
+        bins.remove((size, members))
+        bins.append((size + path.stat().st_size, members + [path]))
+    return [sorted(m) for _, m in bins if m]

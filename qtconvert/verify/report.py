@@ -15,7 +15,7 @@ __all__ = ["Report", "FormatSummary"]
 class FormatSummary:
     """Files checked, problems found, and the seconds the checks took (summed over workers)."""
 
-    files: int = 0
+    files: set[str] = field(default_factory=set)
     errors: int = 0
     warnings: int = 0
     seconds: float = 0.0
@@ -41,9 +41,10 @@ class Report:
         """Errors fail; warnings fail only when strict."""
         return bool(self.errors) or (strict and bool(self.warnings))
 
-    def add(self, fmt: str, problems: list[Problem], files: int, seconds: float) -> None:
+    def add(self, fmt: str, problems: list[Problem], files: tuple[str, ...],
+            seconds: float) -> None:
         s = self.summary.setdefault(fmt, FormatSummary())
-        s.files += files
+        s.files.update(files)
         s.seconds += seconds
         s.errors += sum(p.severity == ERROR for p in problems)
         s.warnings += sum(p.severity == WARNING for p in problems)
@@ -54,9 +55,9 @@ class Report:
         rows = [p.line(self.out) for p in sorted(self.problems)]
         rows.append(f"{'format':10} {'files':>7} {'errors':>7} {'warnings':>9} {'time':>9}")
         for fmt, s in self.summary.items():
-            rows.append(f"{fmt:10} {s.files:7} {s.errors:7} {s.warnings:9} {s.seconds:8.1f}s")
+            rows.append(f"{fmt:10} {len(s.files):7} {s.errors:7} {s.warnings:9} {s.seconds:8.1f}s")
         rows.append(f"{len(self.errors)} errors, {len(self.warnings)} warnings in "
-                    f"{sum(s.files for s in self.summary.values())} files "
+                    f"{sum(len(s.files) for s in self.summary.values())} files "
                     f"({self.seconds:.1f} s)")
         return rows
 
@@ -65,7 +66,8 @@ class Report:
             "out": str(self.out),
             "problems": [p.as_dict() for p in sorted(self.problems)],
             "notes": self.notes,
-            "summary": {fmt: vars(s) | {"seconds": round(s.seconds, 2)}
+            "summary": {fmt: {"files": len(s.files), "errors": s.errors,
+                              "warnings": s.warnings, "seconds": round(s.seconds, 2)}
                         for fmt, s in self.summary.items()},
             "errors": len(self.errors),
             "warnings": len(self.warnings),

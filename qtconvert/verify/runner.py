@@ -82,23 +82,23 @@ def verify(out: str | os.PathLike[str], formats: Iterable[str] | None = None, *,
             raise UsageError(f"{out / name}: no such folder (build --format {name} first)")
     if not names:
         raise UsageError(f"{out}: nothing to verify (no {', '.join(FORMATS)} folder)")
+    workers = jobs or os.cpu_count() or 1
     options = Options(out, Path(schemaorg) if schemaorg else None,
-                      base_url.rstrip("/") if base_url else None, frozenset(skip))
+                      base_url.rstrip("/") if base_url else None, frozenset(skip), workers)
     report = Report(out)
     t0 = time.monotonic()
     tasks: list[Task] = []
     for name in names:
         plan = importlib.import_module(FORMATS[name]).plan(options)
         report.notes.extend(plan.notes)
-        report.add(name, [], 0, 0.0)  # a row in the summary even when it has no files
+        report.add(name, [], (), 0.0)  # a row in the summary even when it has no files
         tasks.extend(plan.tasks)
     progress = Progress(sum(len(t.files) for t in tasks), quiet=quiet)
-    workers = jobs or os.cpu_count() or 1
     try:
         if workers == 1 or len(tasks) < 2:
             for task in tasks:
                 problems, seconds = _run(task, options)
-                report.add(task.format, problems, len(task.files), seconds)
+                report.add(task.format, problems, task.files, seconds)
                 progress.advance(len(task.files))
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
@@ -108,7 +108,7 @@ def verify(out: str | os.PathLike[str], formats: Iterable[str] | None = None, *,
                     for future in done:
                         task = pending.pop(future)
                         problems, seconds = future.result()
-                        report.add(task.format, problems, len(task.files), seconds)
+                        report.add(task.format, problems, task.files, seconds)
                         progress.advance(len(task.files))
     finally:
         progress.close()
