@@ -94,7 +94,8 @@ def document_problems(data: bytes, folder: Path | None,
                 found.append(("expand", "not run: pyld is not installed "
                                         "(pip install 'qtconvert[verify]')"))
             except Exception as exc:  # pyld raises JsonLdError, wrapping FetchRefused
-                found.append(("expand", f"does not expand offline: {str(exc).splitlines()[0]}"))
+                found.append(("expand", f"does not expand offline: {type(exc).__name__}: "
+                                        f"{str(exc).splitlines()[0]}"))
             else:
                 graph = doc.get("@graph", doc)
                 found += [("expand", m) for m in
