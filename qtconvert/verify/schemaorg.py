@@ -33,10 +33,43 @@ class FetchRefused(Exception):
     """Expansion asked for a document other than the schema.org context."""
 
 
+_SCHEMA_URLS = ("https://schema.org", "http://schema.org", "https://schema.org/",
+                "http://schema.org/")
+
+
+def _words(value, found: set[str]) -> set[str]:
+    """Every key and @type value in `value` (the terms expansion will look up)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.add(key)
+            if key == "@type":
+                found.update(t for t in (item if isinstance(item, list) else [item])
+                             if isinstance(t, str))
+            _words(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _words(item, found)
+    return found
+
+
+def _context_for(doc: dict, folder: Path) -> dict:
+    """The schema.org context cut down to the terms `doc` uses, its keywords and its prefixes:
+    expansion reads no other definition, and pyld processes a 3,000-term context four times
+    slower (measured: 50 ms against 13 ms a document)."""
+    full = context(folder)["@context"]
+    used = _words(doc, set())
+    return {k: v for k, v in full.items()
+            if k.startswith("@") or k in used
+            or (isinstance(v, str) and v.endswith(("/", "#")) and ":" not in k)}
+
+
 def expand_offline(doc: dict, folder: Path) -> list:
     """`doc` expanded with pyld, the schema.org context served from `folder`; FetchRefused for
     any other remote context (nothing is fetched)."""
     from pyld import jsonld
+
+    if doc.get("@context") in _SCHEMA_URLS:
+        doc = {**doc, "@context": _context_for(doc, folder)}
 
     def loader(url: str, options=None) -> dict:
         if url.rstrip("/") in ("https://schema.org", "http://schema.org"):
