@@ -16,6 +16,7 @@ __all__ = ["plan", "check_folder", "relative_links"]
 FORMAT = "markdown"
 # fenced code and inline code hold no links; a link is `](target)` or `](target "title")`
 _CODE = re.compile(r"^(```|~~~).*?^\1[ \t]*$|`[^`\n]*`", re.M | re.S)
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 
 
@@ -35,7 +36,7 @@ def relative_links(text: str) -> list[str]:
         front, _, body = text[4:].partition("\n---\n")
     targets = _LINK.findall(_CODE.sub("", body))
     try:
-        meta = yaml.safe_load(front) if front else None
+        meta = yaml.load(front, Loader=_LOADER) if front else None
     except yaml.YAMLError:
         meta = None  # load() reports it
     if isinstance(meta, dict):
