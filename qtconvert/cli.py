@@ -132,6 +132,36 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
     if with_formats:
         for cls in writer_classes():
             _format_group(b, cls)
+    b.add_argument("--verify", action="store_true",
+                   help="run `qtconvert verify` on the formats just built (exit 1 on problems)")
+
+    v = sub.add_parser("verify", help="check what a build wrote (EPUBCheck, Kindle, schema.org, "
+                                      "sitemap, PDF links and fonts, Markdown read-back)",
+                       description="Check the files a build wrote to OUT, reading only OUT. "
+                                   "One line per problem (severity: file: check: message), "
+                                   "then a summary per format. Exit 0 when clean, 1 on errors "
+                                   "(or, with --strict, warnings), 2 on a usage error. "
+                                   "docs/verify.md lists every check.")
+    v.add_argument("out", nargs="?", type=Path, default=Path("out"), metavar="OUT",
+                   help="the build's output folder (default: out)")
+    v.add_argument("-f", "--format", type=_formats, action="append", default=[],
+                   metavar="LIST", help="comma-separated formats; repeat for more (default: "
+                                        "every format folder OUT holds)")
+    v.add_argument("--json", action="store_true",
+                   help="print one JSON object: problems (file, format, check, message, "
+                        "severity), notes and summary")
+    v.add_argument("--strict", action="store_true", help="treat warnings as failures")
+    v.add_argument("-j", "--jobs", type=whole_number, default=0, metavar="N",
+                   help="files checked in parallel (default: one per CPU)")
+    v.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
+    v.add_argument("--schemaorg", type=Path, metavar="DIR",
+                   help="folder with schemaorgcontext.jsonld and schemaorg-current-https.jsonld "
+                        "(without it, JSON-LD is checked without the vocabulary)")
+    v.add_argument("--base-url", metavar="URL",
+                   help="the site address every sitemap loc must be under (default: the "
+                        "WebSite url in the JSON-LD)")
+    v.add_argument("--skip", action="append", default=[], metavar="CHECK",
+                   help="leave out a check by name, e.g. epubcheck or ace; repeat for more")
 
     sub.add_parser("formats", help="list the output formats (writers) available")
     subjects = sub.add_parser("subjects", help="list the subjects: key, name, articles",
@@ -294,7 +324,30 @@ def _build(args: argparse.Namespace) -> int:
               f"{counted(len(result.written), 'file')} written to {args.out}"
               + (f"; {counted(warnings, 'warning')} (`qtconvert check` lists them)"
                  if warnings else ""), file=sys.stderr)
+    if args.verify:
+        checked = _verify_out(args.out, formats, args, jobs=args.jobs)
+        return max(checked, 1 if skipped else 0)
     return 1 if skipped else 0  # the other articles were built, but the input has errors
+
+
+def _verify_out(out: Path, formats, args: argparse.Namespace, **options) -> int:
+    """Run the verify checks over OUT and print their report; the exit status."""
+    from .verify import verify
+
+    report = verify(out, formats, quiet=args.quiet or getattr(args, "json", False), **options)
+    if getattr(args, "json", False):
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for note in report.notes if not args.quiet else ():
+            print(f"note: {note}", file=sys.stderr)
+        print("\n".join(report.lines()))
+    return 1 if report.failed(args.strict) else 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    formats = tuple(dict.fromkeys(name for group in args.format for name in group))
+    return _verify_out(args.out, formats or None, args, jobs=args.jobs,
+                       schemaorg=args.schemaorg, base_url=args.base_url, skip=args.skip)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -313,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
                     description = f"{target} (cannot be loaded: {exc})"
                 print(f"{name:10} {description}")
             return 0
-        commands = {"check": _check, "build": _build, "subjects": _subjects}
+        commands = {"check": _check, "build": _build, "subjects": _subjects, "verify": _verify}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

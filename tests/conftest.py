@@ -11,7 +11,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("QTCONVERT_SHARED", ROOT.parent / "shared"))  # a worktree: set it
 CORPUS = SHARED / "corpus"
 SCHEMAORG = SHARED / "schemaorg"
 
@@ -64,3 +64,22 @@ def write_article(folder: Path, name: str = "a.md", **fields: object) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(article_text(**fields), encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory):
+    """`sample_build("epub")`: OUT holding that format built from content/, built once per
+    test session (each format in its own OUT, so a test waits only for what it needs)."""
+    from qtconvert.build import build
+    from qtconvert.writers import BuildOptions
+
+    built: dict[str, Path] = {}
+
+    def get(fmt: str) -> Path:
+        if fmt not in built:
+            out = tmp_path_factory.mktemp(f"samples-{fmt}")
+            build(CONTENT, out, BuildOptions(formats=(fmt,)))
+            built[fmt] = out
+        return built[fmt]
+
+    return get

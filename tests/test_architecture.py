@@ -15,7 +15,7 @@ from conftest import ROOT
 
 LEVELS = {"errors": 0, "model": 1, "config": 2, "executor": 2, "progress": 2,
           "package_data": 2, "read": 3, "filters": 3, "render": 3, "output": 3,
-          "writers": 4, "build": 5, "cli": 6, "__init__": 7, "__main__": 7}
+          "writers": 4, "verify": 4, "build": 5, "cli": 6, "__init__": 7, "__main__": 7}
 SOURCES = {"qtconvert": ROOT / "qtconvert", "qtconvert.filters": ROOT / "filters"}
 
 

@@ -27,6 +27,7 @@ def wheel(tmp_path_factory):
 def test_wheel_carries_the_data_folders(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "qtconvert/filters/raw-html-as-text.lua" in names
+    assert "qtconvert/verify/EpubCheckMany.java" in names  # verify runs EPUBCheck through it
     assert any(n.startswith("qtconvert/styles/") and n.endswith(".css") for n in names)
     assert "qtconvert/content/medicine/what-are-the-steps-involved-in-the-process-of-" \
            "metastasis.md" in names

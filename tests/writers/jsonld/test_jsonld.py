@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,11 +17,11 @@ import qtconvert
 from qtconvert.build import build
 from qtconvert.cli import main
 from qtconvert.errors import UsageError
+from qtconvert.verify import schemaorg
 from qtconvert.writers.base import BuildOptions
 from qtconvert.writers.jsonld.answer_html import answer_html
 from qtconvert.writers.jsonld.profiles import PROFILES
 
-SCHEMA = "http://schema.org/"
 ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "br", "ol", "ul", "li", "a", "p", "div", "b",
                 "strong", "i", "em"}
 
@@ -209,109 +208,26 @@ def test_base_url_from_the_config_names_every_node(tmp_path):
 
 # -- offline expansion and the schema.org vocabulary -----------------------------------------
 
-@cache
-def _schema_context() -> dict:
-    return json.loads((SCHEMAORG / "schemaorgcontext.jsonld").read_text())
-
-
-def _offline_loader(url: str, options=None) -> dict:
-    if url.rstrip("/") in ("https://schema.org", "http://schema.org"):
-        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
-                "document": _schema_context()}
-    raise AssertionError(f"JSON-LD expansion tried to fetch {url}")
-
-
-def _assert_nothing_dropped(compact, expanded: list, where: str) -> None:
-    """Every key and value of the compact form survives in the expanded form."""
-    values = compact if isinstance(compact, list) else [compact]
-    assert len(values) == len(expanded), where
-    for value, exp in zip(values, expanded):
-        if not isinstance(value, dict):
-            assert exp.get("@value", exp.get("@id")) == value, where
-            continue
-        if "@type" in value:
-            assert exp["@type"] == [SCHEMA + t for t in types(value)], where
-        if "@id" in value:
-            assert exp["@id"] == value["@id"], where
-        for key, item in value.items():
-            if not key.startswith("@"):
-                assert SCHEMA + key in exp, f"{where}: {key} dropped"
-                _assert_nothing_dropped(item, exp[SCHEMA + key], f"{where}.{key}")
-
-
 @needs_schemaorg
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_every_document_expands_offline_with_no_term_dropped(outputs, profile):
-    pyld = pytest.importorskip("pyld.jsonld")
+    pytest.importorskip("pyld.jsonld")
     for doc in documents(outputs[profile]):
-        expanded = pyld.expand(doc, {"documentLoader": _offline_loader})
-        _assert_nothing_dropped(doc["@graph"], expanded, doc["@graph"][0]["@id"])
-
-
-class Vocabulary:
-    """schema.org classes, their superclasses, and each property's domains and ranges."""
-
-    def __init__(self, path: Path) -> None:
-        graph = json.loads(path.read_text())["@graph"]
-        ids = lambda v: {x["@id"].removeprefix("schema:") for x in  # noqa: E731
-                         (v if isinstance(v, list) else [v] if v else [])}
-        kinds = lambda n: n["@type"] if isinstance(n["@type"], list) else [n["@type"]]  # noqa
-        self.parents = {n["@id"].removeprefix("schema:"): ids(n.get("rdfs:subClassOf"))
-                        for n in graph if "rdfs:Class" in kinds(n)}
-        self.domains = {n["@id"].removeprefix("schema:"): ids(n.get("schema:domainIncludes"))
-                        for n in graph if "rdf:Property" in kinds(n)}
-        self.ranges = {n["@id"].removeprefix("schema:"): ids(n.get("schema:rangeIncludes"))
-                       for n in graph if "rdf:Property" in kinds(n)}
-
-    @cache
-    def ancestors(self, cls: str) -> frozenset[str]:
-        seen, todo = {cls}, [cls]
-        while todo:
-            for parent in self.parents.get(todo.pop(), ()):
-                if parent not in seen:
-                    seen.add(parent)
-                    todo.append(parent)
-        return frozenset(seen)
-
-    def check(self, doc: dict) -> None:
-        known = {n["@id"]: types(n) for n in doc["@graph"]}
-        for node in _typed_nodes(doc["@graph"]):
-            node_types = types(node)
-            assert all(t in self.parents for t in node_types), node_types
-            lineage = set().union(*(self.ancestors(t) for t in node_types))
-            for key, value in node.items():
-                if key.startswith("@"):
-                    continue
-                assert key in self.domains, f"{key} is not a schema.org property"
-                assert self.domains[key] & lineage, f"{key} is not allowed on {node_types}"
-                for item in value if isinstance(value, list) else [value]:
-                    target = types(item) or known.get(item.get("@id"), []) \
-                        if isinstance(item, dict) else []
-                    if target:  # a node: one of its types must be in the property's range
-                        reach = set().union(*(self.ancestors(t) for t in target))
-                        assert self.ranges[key] & reach, f"{key} cannot point at {target}"
-
-
-def _typed_nodes(value) -> list[dict]:
-    if isinstance(value, list):
-        return [n for v in value for n in _typed_nodes(v)]
-    if isinstance(value, dict):
-        inner = [n for v in value.values() for n in _typed_nodes(v)]
-        return ([value] if "@type" in value else []) + inner
-    return []
+        expanded = schemaorg.expand_offline(doc, SCHEMAORG)
+        assert schemaorg.dropped_terms(doc["@graph"], expanded, doc["@graph"][0]["@id"]) == []
 
 
 @pytest.fixture(scope="module")
-def vocabulary() -> Vocabulary:
+def vocabulary() -> schemaorg.Vocabulary:
     if not SCHEMAORG.is_dir():
         pytest.skip(f"no schema.org vocabulary at {SCHEMAORG}")
-    return Vocabulary(SCHEMAORG / "schemaorg-current-https.jsonld")
+    return schemaorg.vocabulary(SCHEMAORG)
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
 def test_types_and_properties_exist_and_fit(outputs, vocabulary, profile):
     for doc in documents(outputs[profile]):
-        vocabulary.check(doc)
+        assert vocabulary.problems(doc) == []
 
 
 @needs_corpus
@@ -323,7 +239,7 @@ def test_the_whole_corpus_exports_valid_graphs(tmp_path, vocabulary):
     assert len(lines) == len(exported) > 8000
     for line in lines:
         doc = json.loads(line)
-        vocabulary.check(doc)
+        assert vocabulary.problems(doc) == []
         answer = next(n for n in doc["@graph"] if "Answer" in types(n))
         _assert_html_subset(answer["text"])
 

@@ -1,0 +1,28 @@
+"""Copies of a good build with one fault planted, for the verify tests."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+
+def copy_format(src_out: Path, fmt: str, dst_out: Path) -> Path:
+    """OUT/<fmt> of `src_out` copied to `dst_out`; returns `dst_out`."""
+    shutil.copytree(src_out / fmt, dst_out / fmt)
+    return dst_out
+
+
+def rewrite_member(epub: Path, name: str, change: Callable[[bytes], bytes]) -> None:
+    """Replace one member of the EPUB at `epub` by `change(member)`, keeping the zip layout."""
+    tmp = epub.with_suffix(".tmp")
+    with zipfile.ZipFile(epub) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == name:
+                new = change(data)
+                assert new != data, f"the fault was not planted in {name}"
+                data = new
+            dst.writestr(info, data)
+    tmp.replace(epub)

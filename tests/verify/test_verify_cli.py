@@ -1,0 +1,56 @@
+"""`qtconvert verify` and `build --verify` on the command line: lines, summary, JSON, exit
+status."""
+
+from __future__ import annotations
+
+import json
+
+from faults import copy_format
+
+from qtconvert.cli import main
+
+MD = "markdown/chemistry/how-do-you-balance-a-chemical-equation.md"
+
+
+def broken(sample_build, tmp_path):
+    out = copy_format(sample_build("markdown"), "markdown", tmp_path / "out")
+    (out / MD).write_text((out / MD).read_text() + "\n[gone](gone.md)\n")
+    return out
+
+
+def test_clean_output_exits_0_with_a_summary(sample_build, capsys):
+    assert main(["verify", str(sample_build("markdown")), "-q"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["format", "files", "errors", "warnings", "time"]
+    assert lines[1].split()[:4] == ["markdown", "31", "0", "0"]
+
+
+def test_a_problem_is_one_line_and_exit_1(sample_build, tmp_path, capsys):
+    out = broken(sample_build, tmp_path)
+    assert main(["verify", str(out), "-q"]) == 1
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first == f"error: {out / MD}: link: gone.md: no such file in OUT"
+
+
+def test_json(sample_build, tmp_path, capsys):
+    out = broken(sample_build, tmp_path)
+    assert main(["verify", str(out), "--json", "--format", "markdown"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["problems"] == [{"file": MD, "format": "markdown", "check": "link",
+                                   "message": "gone.md: no such file in OUT",
+                                   "severity": "error"}]
+    assert report["summary"]["markdown"]["errors"] == 1
+
+
+def test_usage_errors_exit_2(sample_build, tmp_path, capsys):
+    assert main(["verify", str(tmp_path / "missing")]) == 2
+    assert main(["verify", str(sample_build("markdown")), "-f", "epub"]) == 2
+    assert "build --format epub first" in capsys.readouterr().err
+
+
+def test_build_then_verify(tmp_path, capsys):
+    from conftest import CONTENT
+
+    assert main(["build", str(CONTENT), "-o", str(tmp_path), "-f", "markdown", "-q",
+                 "--verify"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].startswith("0 errors, 0 warnings in 31 files")
