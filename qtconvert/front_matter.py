@@ -1,0 +1,182 @@
+"""Split an article file into YAML front matter and body, and read the front matter safely.
+
+The front matter is composed by libyaml (in C) and checked before any value is built: an alias
+(`*name`, which can expand a 4 KB file into gigabytes), nesting deeper than the site's few
+levels, or a key written twice is refused or reported here, for the cost of one walk over the
+nodes. A value YAML cannot build (`date: 2024-02-30`, an integer of 5,000 digits) becomes a
+`FrontMatterError` naming its field instead of a `ValueError`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+__all__ = ["FrontMatterError", "split", "parse", "shown", "MAX_DEPTH"]
+
+MAX_DEPTH = 8  # the site's front matter nests 2 deep (related_article1 -> id)
+_STR = "tag:yaml.org,2002:str"
+_OPEN = re.compile(r"-{3,}[ \t]*(?:\n|\Z)")
+_CLOSE = re.compile(r"^-{3,}[ \t]*$", re.M)
+
+
+class FrontMatterError(Exception):
+    """The front matter cannot be read; `field` names the field when one is to blame."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def split(text: str) -> tuple[str, str]:
+    """(front matter, body) of a file that begins with a `---` line (after an optional BOM).
+
+    CRLF line ends are read as LF, so YAML's line numbers count the file's lines: the front
+    matter starts on line 2.
+    """
+    if text.startswith("---\n"):  # the site's layout, and qtconvert's own
+        end = text.find("\n---\n", 3)
+        if end > 0:
+            return text[4:end + 1], text[end + 5:]
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")
+    opening = _OPEN.match(text)
+    if opening is None:
+        raise FrontMatterError("(front matter)", "no YAML front matter (the file must begin "
+                                                 "with a '---' line)")
+    closing = _CLOSE.search(text, opening.end())
+    if closing is None:
+        raise FrontMatterError("(front matter)", "the front matter has no closing '---' line")
+    return text[opening.end():closing.start()], text[closing.end() + 1:]
+
+
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+    """libyaml's C loader whose int, float and timestamp constructors report a bad value
+    with its node (so that the error can name the field) instead of a bare ValueError."""
+
+
+class _BadValue(Exception):
+    def __init__(self, node: Node, reason: str) -> None:
+        super().__init__(reason)
+        self.node = node
+
+
+def _guarded(construct: Any) -> Any:
+    def run(loader: _Loader, node: Node) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, OverflowError) as exc:
+            raise _BadValue(node, str(exc)) from None
+    return run
+
+
+for _tag in ("int", "float", "timestamp"):
+    _full = "tag:yaml.org,2002:" + _tag
+    _Loader.add_constructor(_full, _guarded(SafeConstructor.yaml_constructors[_full]))
+
+
+def parse(front: str) -> tuple[Any, list[str]]:
+    """(value, keys written twice) of the front matter, built by libyaml's C loader.
+
+    Raises `FrontMatterError` for invalid YAML, aliases, deep nesting and values YAML cannot
+    build. A key written twice is named by its path (`url`, `seo.page_keywords`); YAML keeps
+    its last value.
+    """
+    loader = _Loader(front)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.YAMLError as exc:
+            raise FrontMatterError("(front matter)", _yaml_problem(exc)) from None
+        if node is None:
+            return None, []
+        duplicates = _check(node)
+        try:
+            return _construct(loader, node), duplicates
+        except _BadValue as exc:
+            raise FrontMatterError(_field_of(node, exc.node),
+                                   f"{shown(exc.node.value)} cannot be read: {exc}") from None
+        except yaml.YAMLError as exc:
+            raise FrontMatterError("(front matter)", _yaml_problem(exc)) from None
+    finally:
+        loader.dispose()
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 2}" if mark is not None else ""  # line 1 is the `---`
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return f"invalid YAML{where}: {problem}"
+
+
+def _check(root: Node) -> list[str]:
+    """Refuse aliases and deep nesting; return the paths of keys written twice.
+
+    An alias gives back the node of its anchor, so a node met twice is an alias; the walk
+    stops there, before any expansion.
+    """
+    seen: set[int] = set()
+    duplicates: list[str] = []
+    stack: list[tuple[Node, int, str]] = [(root, 0, "")]
+    while stack:
+        node, depth, path = stack.pop()
+        if id(node) in seen:
+            raise FrontMatterError(path or "(front matter)", "YAML aliases (*name) are not "
+                                   "allowed in front matter; write the value out")
+        seen.add(id(node))
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(path, f"nested more than {MAX_DEPTH} levels deep")
+        cls = node.__class__
+        if cls is MappingNode:
+            keys: set[str] = set()
+            for key, value in node.value:
+                name = key.value if key.__class__ is ScalarNode else "(key)"
+                sub = f"{path}.{name}" if path else name
+                if name in keys:
+                    duplicates.append(sub)
+                keys.add(name)
+                stack.append((key, depth + 1, sub))
+                stack.append((value, depth + 1, sub))
+        elif cls is SequenceNode:
+            stack.extend((item, depth + 1, f"{path}[{n}]") for n, item in enumerate(node.value, 1))
+    return duplicates
+
+
+def _construct(loader: _Loader, node: Node) -> Any:
+    """`loader.construct_document(node)`, with the common case made cheap: a mapping whose
+    keys are plain strings takes each string value as it is (what YAML's str constructor does)."""
+    if node.__class__ is not MappingNode or not all(
+            k.__class__ is ScalarNode and k.tag == _STR for k, _ in node.value):
+        return loader.construct_document(node)  # merge keys, odd keys: YAML's own way
+    out = {}
+    for key, value in node.value:
+        out[key.value] = (value.value if value.__class__ is ScalarNode and value.tag == _STR
+                          else loader.construct_object(value, deep=True))
+    return out
+
+
+def _field_of(root: Node, target: Node) -> str:
+    """The key path (`date`, `related_article1.id`) of the node at `target`, by position."""
+    path: list[str] = []
+    node = root
+    at = target.start_mark.index
+    while node.__class__ is MappingNode:
+        for key, value in node.value:
+            if value.start_mark.index <= at <= value.end_mark.index:
+                path.append(str(key.value) if key.__class__ is ScalarNode else "(key)")
+                node = value
+                break
+        else:
+            break
+        if node is target:
+            break
+    return ".".join(path) or "(front matter)"
+
+
+def shown(value: object, width: int = 40) -> str:
+    """A value for a message, never longer than about `width` characters."""
+    text = str(value) if isinstance(value, str) else type(value).__name__
+    return repr(text[:width] + "...") if len(text) > width else repr(text)
