@@ -115,20 +115,24 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 def _check(root: Node) -> list[str]:
     """Refuse aliases and deep nesting; return the paths of keys written twice.
 
-    An alias gives back the node of its anchor, so a node met twice is an alias; the walk
-    stops there, before any expansion.
+    An alias gives back the node of its anchor, so a node met twice is an alias. Nodes are
+    marked as they are found, so the walk stops at the first alias, before any expansion.
     """
-    seen: set[int] = set()
+    seen = {id(root)}
     duplicates: list[str] = []
     stack: list[tuple[Node, int, str]] = [(root, 0, "")]
-    while stack:
-        node, depth, path = stack.pop()
+
+    def found(node: Node, depth: int, path: str) -> None:
         if id(node) in seen:
-            raise FrontMatterError(path or "(front matter)", "YAML aliases (*name) are not "
-                                   "allowed in front matter; write the value out")
-        seen.add(id(node))
+            raise FrontMatterError(path, "YAML aliases (*name) are not allowed in front "
+                                         "matter; write the value out")
         if depth > MAX_DEPTH:
             raise FrontMatterError(path, f"nested more than {MAX_DEPTH} levels deep")
+        seen.add(id(node))
+        stack.append((node, depth, path))
+
+    while stack:
+        node, depth, path = stack.pop()
         cls = node.__class__
         if cls is MappingNode:
             keys: set[str] = set()
@@ -138,10 +142,11 @@ def _check(root: Node) -> list[str]:
                 if name in keys:
                     duplicates.append(sub)
                 keys.add(name)
-                stack.append((key, depth + 1, sub))
-                stack.append((value, depth + 1, sub))
+                found(key, depth + 1, sub)
+                found(value, depth + 1, sub)
         elif cls is SequenceNode:
-            stack.extend((item, depth + 1, f"{path}[{n}]") for n, item in enumerate(node.value, 1))
+            for n, item in enumerate(node.value, 1):
+                found(item, depth + 1, f"{path}[{n}]")
     return duplicates
 
 

@@ -375,13 +375,14 @@ def _keywords(value: Any, field: str, path: str, warnings: list[Diagnostic]
         return ()
     texts = [str(i) for i in items if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
     if len(texts) < len(items):
-        warnings.append(Diagnostic(path, field, f"{len(items) - len(texts)} entries are not "
-                                                "text; ignored", "warning"))
+        warnings.append(Diagnostic(path, field, f"{len(items) - len(texts)} of the entries are "
+                                                "not text; ignored", "warning"))
     unique = dict.fromkeys(k for k in (t.strip() for t in texts) if k)
     keywords = [k for k in unique if len(k) <= MAX_KEYWORD_CHARS]
     if len(keywords) < len(unique):
-        warnings.append(Diagnostic(path, field, f"{len(unique) - len(keywords)} keywords longer "
-                                   f"than {MAX_KEYWORD_CHARS} characters dropped", "warning"))
+        warnings.append(Diagnostic(path, field, f"keywords longer than {MAX_KEYWORD_CHARS} "
+                                   f"characters dropped ({len(unique) - len(keywords):,})",
+                                   "warning"))
     if len(keywords) > MAX_KEYWORDS:
         warnings.append(Diagnostic(path, field, f"{len(keywords):,} keywords; the first "
                                                 f"{MAX_KEYWORDS} kept", "warning"))
