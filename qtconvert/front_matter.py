@@ -69,7 +69,7 @@ def _guarded(construct: Any) -> Any:
         try:
             return construct(loader, node)
         except (ValueError, OverflowError) as exc:
-            raise _BadValue(node, str(exc)) from None
+            raise _BadValue(node, str(exc).split(";")[0]) from None
     return run
 
 
