@@ -115,39 +115,66 @@ def _yaml_problem(exc: yaml.YAMLError) -> str:
 def _check(root: Node) -> list[str]:
     """Refuse aliases and deep nesting; return the paths of keys written twice.
 
-    An alias gives back the node of its anchor, so a node met twice is an alias. Nodes are
-    marked as they are found, so the walk stops at the first alias, before any expansion.
+    An alias gives back the node of its anchor, so an alias is a node met twice. The walk only
+    steps into lists and mappings, and never into one it has met, so it stops at the first
+    alias, before any expansion; the nodes inside are counted in bulk, which keeps the check
+    cheap for the ordinary files that have none.
     """
     seen = {id(root)}
     duplicates: list[str] = []
     stack: list[tuple[Node, int, str]] = [(root, 0, "")]
-
-    def found(node: Node, depth: int, path: str) -> None:
-        if id(node) in seen:
-            raise FrontMatterError(path, "YAML aliases (*name) are not allowed in front "
-                                         "matter; write the value out")
-        if depth > MAX_DEPTH:
-            raise FrontMatterError(path, f"nested more than {MAX_DEPTH} levels deep")
-        seen.add(id(node))
-        stack.append((node, depth, path))
-
     while stack:
         node, depth, path = stack.pop()
-        cls = node.__class__
-        if cls is MappingNode:
-            keys: set[str] = set()
-            for key, value in node.value:
-                name = key.value if key.__class__ is ScalarNode else "(key)"
-                sub = f"{path}.{name}" if path else name
-                if name in keys:
-                    duplicates.append(sub)
-                keys.add(name)
-                found(key, depth + 1, sub)
-                found(value, depth + 1, sub)
-        elif cls is SequenceNode:
-            for n, item in enumerate(node.value, 1):
-                found(item, depth + 1, f"{path}[{n}]")
+        if node.__class__ is MappingNode:
+            keys = [k for k, _ in node.value]
+            children = [v for _, v in node.value]
+            names = [k.value if k.__class__ is ScalarNode else "(key)" for k in keys]
+            if len(set(names)) < len(names):
+                duplicates += [_join(path, n) for i, n in enumerate(names) if n in names[:i]]
+            labels = [_join(path, n) for n in names] * 2
+            children += keys
+        elif node.__class__ is SequenceNode:
+            children = node.value
+            labels = [f"{path}[{n}]" for n in range(1, len(children) + 1)]
+        else:
+            continue
+        count = len(seen)
+        seen.update(map(id, children))
+        if len(seen) != count + len(children):
+            _refuse_alias(root)
+        for child, label in zip(children, labels):
+            if child.__class__ is not ScalarNode:
+                if depth + 1 >= MAX_DEPTH:
+                    raise FrontMatterError(label, f"nested more than {MAX_DEPTH} levels deep")
+                stack.append((child, depth + 1, label))
     return duplicates
+
+
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
+def _refuse_alias(root: Node) -> None:
+    """Raise for the first alias under `root` (one is there), naming where it is."""
+    seen = {id(root)}
+    stack: list[tuple[Node, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if node.__class__ is MappingNode:
+            labels = [_join(path, k.value if k.__class__ is ScalarNode else "(key)")
+                      for k, _ in node.value]
+            pairs = [(v, label) for (_, v), label in zip(node.value, labels)]
+            pairs += [(k, label) for (k, _), label in zip(node.value, labels)]
+        elif node.__class__ is SequenceNode:
+            pairs = [(v, f"{path}[{n}]") for n, v in enumerate(node.value, 1)]
+        else:
+            continue
+        for child, label in pairs:
+            if id(child) in seen:
+                raise FrontMatterError(label or "(front matter)", "YAML aliases (*name) are not "
+                                       "allowed in front matter; write the value out")
+            seen.add(id(child))
+            stack.append((child, label))
 
 
 def _construct(loader: _Loader, node: Node) -> Any:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 
 import pytest
 from conftest import CORPUS, article_text, needs_corpus, write_article
 
 import qtconvert
-from qtconvert import parallel_read, reader
+from qtconvert import front_matter, parallel_read, reader
 from qtconvert.model import Collection, Diagnostic
 
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
@@ -300,3 +301,26 @@ def test_parallel_and_serial_loads_of_the_corpus_are_identical():
     parallel = qtconvert.load(CORPUS, jobs=2)
     assert len(serial) == 8009
     assert serial.articles == parallel.articles and serial.diagnostics == parallel.diagnostics
+
+
+@pytest.mark.parametrize("front", [
+    "k: &a x\nl: *a",  # an alias of a scalar: 10,000 of them would each be read as text
+    "k: &a [1]\nl: [*a]",
+    "? [&a x, *a]\n: v",  # inside a key
+    "k: {<<: &a {x: 1}, y: *a}",
+])
+def test_every_kind_of_alias_is_refused(front):
+    with pytest.raises(front_matter.FrontMatterError, match="alias"):
+        front_matter.parse(front)
+
+
+def test_the_front_matter_check_takes_linear_time():
+    def cost(n: int) -> float:
+        front = "k: [" + "[1], " * n + "]"
+        start = time.process_time()
+        front_matter.parse(front)
+        return time.process_time() - start
+
+    cost(1000)  # warm up
+    small, large = min(cost(10_000) for _ in range(3)), min(cost(20_000) for _ in range(3))
+    assert large < 3.5 * small  # linear: about 2; quadratic: 4
