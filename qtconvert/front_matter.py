@@ -19,7 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 __all__ = ["FrontMatterError", "split", "parse", "shown", "MAX_DEPTH"]
 
 MAX_DEPTH = 8  # the site's front matter nests 2 deep (related_article1 -> id)
-_STR = "tag:yaml.org,2002:str"
+_STR, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map"
 _OPEN = re.compile(r"-{3,}[ \t]*(?:\n|\Z)")
 _CLOSE = re.compile(r"^-{3,}[ \t]*$", re.M)
 
@@ -178,16 +178,15 @@ def _refuse_alias(root: Node) -> None:
 
 
 def _construct(loader: _Loader, node: Node) -> Any:
-    """`loader.construct_document(node)`, with the common case made cheap: a mapping whose
-    keys are plain strings takes each string value as it is (what YAML's str constructor does)."""
-    if node.__class__ is not MappingNode or not all(
+    """What `loader.construct_document(node)` gives, made cheap for the common case: a mapping
+    whose keys are plain strings is built here, taking each string as it is (all YAML's str
+    constructor does); any other node is built by YAML's constructors."""
+    if node.__class__ is MappingNode and node.tag == _MAP and all(
             k.__class__ is ScalarNode and k.tag == _STR for k, _ in node.value):
-        return loader.construct_document(node)  # merge keys, odd keys: YAML's own way
-    out = {}
-    for key, value in node.value:
-        out[key.value] = (value.value if value.__class__ is ScalarNode and value.tag == _STR
-                          else loader.construct_object(value, deep=True))
-    return out
+        return {k.value: _construct(loader, v) for k, v in node.value}
+    if node.__class__ is ScalarNode and node.tag == _STR:
+        return node.value
+    return loader.construct_object(node, deep=True)
 
 
 def _field_of(root: Node, target: Node) -> str:

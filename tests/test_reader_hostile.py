@@ -324,3 +324,13 @@ def test_the_front_matter_check_takes_linear_time():
     cost(1000)  # warm up
     small, large = min(cost(10_000) for _ in range(3)), min(cost(20_000) for _ in range(3))
     assert large < 3.5 * small  # linear: about 2; quadratic: 4
+
+
+@needs_corpus
+def test_front_matter_parse_gives_what_yaml_gives_on_the_corpus():
+    import yaml
+
+    for path in sorted((CORPUS / "learn").rglob("*.md")):
+        front, _ = front_matter.split(path.read_text(encoding="utf-8"))
+        value, duplicates = front_matter.parse(front)
+        assert value == yaml.load(front, Loader=yaml.CSafeLoader) and not duplicates, path
