@@ -55,7 +55,22 @@ def split(text: str) -> tuple[str, str]:
 
 class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
     """libyaml's C loader whose int, float and timestamp constructors report a bad value
-    with its node (so that the error can name the field) instead of a bare ValueError."""
+    with its node (so that the error can name the field) instead of a bare ValueError.
+
+    The composer asks the Python resolver about every node; the answers that need no work are
+    given here without it (what `Resolver` answers when no path resolvers are registered).
+    """
+
+    def descend_resolver(self, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self) -> None:
+        pass
+
+    def resolve(self, kind: type, value: Any, implicit: tuple[bool, bool]) -> str:
+        if kind is ScalarNode and not implicit[0]:
+            return _STR  # quoted or block scalars without a tag are strings
+        return super().resolve(kind, value, implicit)
 
 
 class _BadValue(Exception):
@@ -183,7 +198,8 @@ def _construct(loader: _Loader, node: Node) -> Any:
     constructor does); any other node is built by YAML's constructors."""
     if node.__class__ is MappingNode and node.tag == _MAP and all(
             k.__class__ is ScalarNode and k.tag == _STR for k, _ in node.value):
-        return {k.value: _construct(loader, v) for k, v in node.value}
+        return {k.value: v.value if v.__class__ is ScalarNode and v.tag == _STR
+                else _construct(loader, v) for k, v in node.value}
     if node.__class__ is ScalarNode and node.tag == _STR:
         return node.value
     return loader.construct_object(node, deep=True)
