@@ -366,23 +366,24 @@ def _keywords(value: Any, field: str, path: str, warnings: list[Diagnostic]
     if value is None:
         return ()
     if isinstance(value, str):
-        items: list[Any] = value.split(",")
+        texts = value.split(",")
     elif isinstance(value, list):
-        items = value
+        texts = [str(i) for i in value
+                 if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
+        if len(texts) < len(value):
+            warnings.append(Diagnostic(path, field, f"{len(value) - len(texts)} of the entries "
+                                                    "are not text; ignored", "warning"))
     else:
         warnings.append(Diagnostic(path, field, "must be a string or a list; ignored",
                                    "warning"))
         return ()
-    texts = [str(i) for i in items if isinstance(i, (str, int, float)) and not isinstance(i, bool)]
-    if len(texts) < len(items):
-        warnings.append(Diagnostic(path, field, f"{len(items) - len(texts)} of the entries are "
-                                                "not text; ignored", "warning"))
-    unique = dict.fromkeys(k for k in (t.strip() for t in texts) if k)
-    keywords = [k for k in unique if len(k) <= MAX_KEYWORD_CHARS]
-    if len(keywords) < len(unique):
+    keywords = list(dict.fromkeys(filter(None, map(str.strip, texts))))
+    if max(map(len, keywords), default=0) > MAX_KEYWORD_CHARS:
+        short = [k for k in keywords if len(k) <= MAX_KEYWORD_CHARS]
         warnings.append(Diagnostic(path, field, f"keywords longer than {MAX_KEYWORD_CHARS} "
-                                   f"characters dropped ({len(unique) - len(keywords):,})",
+                                   f"characters dropped ({len(keywords) - len(short):,})",
                                    "warning"))
+        keywords = short
     if len(keywords) > MAX_KEYWORDS:
         warnings.append(Diagnostic(path, field, f"{len(keywords):,} keywords; the first "
                                                 f"{MAX_KEYWORDS} kept", "warning"))
@@ -403,7 +404,12 @@ def _related_link(entry: Any, field: str, path: str, base_url: str,
     if not isinstance(url, str) or not url.strip():
         warnings.append(Diagnostic(path, field + ".url", "missing; link ignored", "warning"))
         return None
-    url = _clean(url, field + ".url", path, warnings).strip()
+    url = url.strip()
+    title, subject = _link_text(entry.get("title")), _link_text(entry.get("subject"))
+    if _XML_FORBIDDEN.search(url + title + subject):
+        url = _clean(url, field + ".url", path, warnings).strip()
+        title = _clean(title, field + ".title", path, warnings).strip()
+        subject = _clean(subject, field + ".subject", path, warnings).strip()
     if len(url) > MAX_URL_CHARS:
         warnings.append(Diagnostic(path, field + ".url", f"{len(url):,} characters, more than "
                                    f"the {MAX_URL_CHARS} allowed; link ignored", "warning"))
@@ -411,22 +417,22 @@ def _related_link(entry: Any, field: str, path: str, base_url: str,
     ident = entry.get("id")
     if isinstance(ident, str) and ident.strip().isdigit() and len(ident.strip()) < 17:
         ident = int(ident)
-    if not isinstance(ident, int) or isinstance(ident, bool) or not 0 <= ident <= MAX_ID:
+    if ident.__class__ is not int or not 0 <= ident <= MAX_ID:  # not bool, not another type
         ident = None
-    title = _link_text(entry.get("title"), field + ".title", path, warnings) or url
     if len(title) > MAX_QUESTION_CHARS:
         warnings.append(Diagnostic(path, field + ".title", f"{len(title):,} characters; cut to "
                                    f"{MAX_QUESTION_CHARS:,}", "warning"))
         title = title[:MAX_QUESTION_CHARS]
-    subject = _link_text(entry.get("subject"), field + ".subject", path, warnings)[:MAX_NAME_CHARS]
     canonical = url if url.startswith(("http://", "https://")) else base_url + "/" + url.lstrip("/")
-    return RelatedLink(ident, title, subject, url, canonical, field=field)
+    return RelatedLink(ident, title or url, subject[:MAX_NAME_CHARS], url, canonical, field)
 
 
-def _link_text(value: Any, field: str, path: str, warnings: list[Diagnostic]) -> str:
+def _link_text(value: Any) -> str:
     """A related link's title or subject as text ('' when missing or not a scalar)."""
-    if isinstance(value, (str, int, float)) and not isinstance(value, bool) and value:
-        return _clean(str(value), field, path, warnings).strip()
+    if value.__class__ is str:
+        return value.strip()
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value:
+        return str(value)
     return ""
 
 
