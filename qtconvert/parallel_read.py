@@ -13,6 +13,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,13 @@ def read_all(files: Sequence[Path], base_url: str, jobs: int | None = None) -> l
     size = -(-len(files) // (jobs * _CHUNKS_PER_JOB))
     chunks = [files[i:i + size] for i in range(0, len(files), size)]
     results: list[Result] = []
-    # fork: the workers start with qtconvert already imported, in milliseconds
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        for packed in pool.map(_read_chunk, chunks, [base_url] * len(chunks)):
-            results.extend((_unpack(a), list(d)) for a, d in packed)
+    try:
+        # fork: the workers start with qtconvert already imported, in milliseconds
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for packed in pool.map(_read_chunk, chunks, [base_url] * len(chunks)):
+                results.extend((_unpack(a), list(d)) for a, d in packed)
+    except (OSError, BrokenProcessPool):  # no processes to be had (limits, a killed worker)
+        return [read_article(f, base_url=base_url) for f in files]
     return results
 
 
