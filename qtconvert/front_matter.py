@@ -9,6 +9,7 @@ nodes. A value YAML cannot build (`date: 2024-02-30`, an integer of 5,000 digits
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from typing import Any
 
@@ -224,6 +225,11 @@ def _field_of(root: Node, target: Node) -> str:
 
 
 def shown(value: object, width: int = 40) -> str:
-    """A value for a message, never longer than about `width` characters."""
-    text = str(value) if isinstance(value, str) else type(value).__name__
+    """A value for a message, never longer than about `width` characters (a list or mapping is
+    named by its type, never formatted: it may hold millions of items)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"an integer of {value.bit_length() * 3 // 10:,} digits or so"
+    if isinstance(value, (int, float, _dt.date)):
+        return str(value)
+    text = value if isinstance(value, str) else type(value).__name__
     return repr(text[:width] + "...") if len(text) > width else repr(text)

@@ -78,7 +78,7 @@ def test_dates_at_the_bounds_load(tmp_path):
 def test_huge_or_negative_ids_are_errors(tmp_path, value, words):
     c, bad = load_beside_good(tmp_path, raw_article(id=value))
     (d,) = c.errors
-    assert (d.path, d.field) == (bad, "id") and words in d.message
+    assert (d.path, d.field) == (bad, "id") and words in d.message and "int'" not in d.message
 
 
 def test_a_huge_related_id_is_dropped_not_a_crash(tmp_path):
