@@ -9,5 +9,10 @@ __all__ = ["job_count"]
 
 
 def job_count(jobs: int = 0) -> int:
-    """`jobs` workers when given, else one per CPU (`--jobs 0`, the default)."""
-    return jobs if jobs > 0 else (os.cpu_count() or 1)
+    """`jobs` workers when given, else one per CPU this process may use (`--jobs 0`)."""
+    if jobs > 0:
+        return jobs
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1

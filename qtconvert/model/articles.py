@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -16,13 +17,27 @@ from .urls import anchor_for_url
 
 DEFAULT_BASE_URL = "https://quicktakes.io"
 
-# "info": worth knowing, not a problem (a related link outside the collection goes to the web)
-Severity = Literal["error", "warning", "info"]
+Severity = Literal["error", "warning", "info"]  # info: correct behaviour worth telling
+
+# Characters a terminal acts on rather than shows (C0 and C1 controls, DEL, line and paragraph
+# separators, bidirectional overrides): a file name holding them could forge or hide a line.
+_TERMINAL_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped(text: str) -> str:
+    """`text` with each terminal-unsafe character written as its Python escape (`\\n`, `\\x1b`)."""
+    if _TERMINAL_UNSAFE.search(text) is None:
+        return text
+    return _TERMINAL_UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
-    """One problem found in the input: which file, which field, and why, in one line."""
+    """One problem found in the input: which file, which field, and why, in one line.
+
+    `str()` escapes control characters, so that a file name or value cannot break the line
+    or send a terminal escape sequence.
+    """
 
     path: str
     field: str
@@ -30,7 +45,7 @@ class Diagnostic:
     severity: Severity = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.field}: {self.message}"
+        return f"{_escaped(self.path)}: {_escaped(self.field)}: {_escaped(self.message)}"
 
     def as_dict(self) -> dict[str, str]:
         return {"path": self.path, "field": self.field, "message": self.message,
@@ -178,6 +193,7 @@ class Collection:
 
     @property
     def infos(self) -> tuple[Diagnostic, ...]:
+        """Diagnostics of severity "info": worth telling, not a problem."""
         return tuple(d for d in self.diagnostics if d.severity == "info")
 
     def replace(self, *, articles: Sequence[Article] | None = None,

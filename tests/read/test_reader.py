@@ -116,10 +116,10 @@ def test_duplicate_url_keeps_the_first(tmp_path):
 
 
 def test_mistyped_optional_fields_are_warnings(tmp_path):
-    write_article(tmp_path, no_index="yes please", seo="text", related_article1="x")
+    write_article(tmp_path, author=["a"], seo="text", related_article1="x")
     c = qtconvert.load(tmp_path)
     assert len(c) == 1 and not c.errors
-    assert {d.field for d in c.warnings} == {"no_index", "seo", "related_article1"}
+    assert {d.field for d in c.warnings} == {"author", "seo", "related_article1"}
 
 
 @needs_corpus

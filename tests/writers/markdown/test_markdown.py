@@ -235,8 +235,9 @@ def test_the_related_list_shows_each_other_question_once(tmp_path):
     itself = {**twice, "id": 1, "title": "What is x?", "url": "/learn/mathematics/questions/x"}
     missing = {**twice, "id": 3, "title": "What is z?", "url": "/learn/mathematics/questions/z"}
     elsewhere = {**twice, "subject": "Physics", "url": "/learn/physics/questions/y"}
+    # related_article4 is a copy: safe_dump writes one dict twice as a YAML alias (refused)
     site_article(tmp_path / "in", "mathematics", "x", related_article1=twice,
-                 related_article2=itself, related_article3=missing, related_article4=twice,
+                 related_article2=itself, related_article3=missing, related_article4=dict(twice),
                  related_article5=elsewhere)  # the same question filed under another subject
     site_article(tmp_path / "in", "mathematics", "y", id=2)
     build(tmp_path / "in", tmp_path / "out", MARKDOWN)
