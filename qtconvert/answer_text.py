@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-__all__ = ["answer_from_site", "normalise_markdown", "map_math", "N_COMMANDS"]
+__all__ = ["answer_from_site", "normalise_markdown", "map_math", "N_COMMANDS", "MAX_NESTING",
+           "nesting_depth", "nesting_problem"]
 
 # TeX and KaTeX control words that begin with "n": `\n` + one of these (maximal letter run)
 # inside math is the command, not a newline.
@@ -238,3 +239,58 @@ def _inside_string(line: str, following: str) -> bool:
         return False  # a literal closes on its own line; a lone `"` (a comment's inch) is not one
     quotes = sum(1 for m in _QUOTE.finditer(line) if m.group() == '"')
     return quotes % 2 == 1
+
+
+# -- nesting ---------------------------------------------------------------------------------
+
+#: The deepest nesting of lists and block quotes an answer may have. Every renderer recurses
+#: per level (pandoc, ElementTree, WeasyPrint's layout; the PDF fails near 100 levels), and the
+#: site's own answers nest at most a few levels; see `nesting_depth`.
+MAX_NESTING = 32
+
+# leading white space, then a container marker: `>`, or a list marker followed by a space
+_CONTAINER = re.compile(r"([ \t]*)(>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))?")
+_TOP_FENCE = re.compile(r" {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+
+
+def nesting_depth(markdown: str) -> int:
+    """How deeply lists and block quotes nest in clean Markdown: never less than a Markdown
+    reader would nest them, in one linear pass.
+
+    A line counts its container markers (`>`, `-`, `1.`, several on one line as in `- - x`)
+    and one level per two columns of indentation beyond the space after a marker: a list
+    nested by indentation moves its content at least two columns right per level. Code in a
+    fence that starts at the left margin is skipped (its indentation is code's, not nesting).
+    """
+    deepest = 0
+    fence = ""
+    for line in markdown.split("\n"):
+        if fence:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""  # closed at any indentation: never skip what a reader parses
+            continue
+        if (f := _TOP_FENCE.match(line)) is not None:
+            fence = f.group(1)
+            continue
+        depth = columns = pos = 0
+        while True:
+            m = _CONTAINER.match(line, pos)
+            assert m is not None  # both parts are optional
+            white = m.group(1)
+            columns += max(0, len(white) + 3 * white.count("\t") - (depth > 0))
+            if m.group(2) is None:
+                break
+            depth += 1
+            pos = m.end()
+        deepest = max(deepest, depth + columns // 2)
+    return deepest
+
+
+def nesting_problem(markdown: str) -> str | None:
+    """A one-line reason when `markdown` nests too deeply to be converted safely, else None."""
+    depth = nesting_depth(markdown)
+    if depth <= MAX_NESTING:
+        return None
+    return (f"lists or block quotes nested {depth} levels deep; at most {MAX_NESTING} can be "
+            "converted")

@@ -33,8 +33,13 @@ def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
         progress.start(label, len(articles))
     # math the site's KaTeX accepts but pandoc does not (\ce, \tag, bare \\) is repaired first
     answers = [answer_text.map_math(a.answer, tex_repair.repair) for a in articles]
+
+    def failed(n: int, why: str) -> None:  # pandoc could not convert this answer
+        if progress is not None:
+            progress.note(f"{articles[n].source_path}: answer: {why}; printed as its source")
+
     fragments = pandoc.to_html(answers, options,
-                               progress.advance if progress is not None else None)
+                               progress.advance if progress is not None else None, failed)
     if progress is not None:
         progress.done()
     return {a.url: frag for a, frag in zip(articles, fragments)}

@@ -166,6 +166,8 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         description = _optional(meta, "description", str, "", path, warnings)
     if not answer.strip() or answer.strip() == "&nbsp;":
         raise _Invalid("answer", "the answer is empty")
+    if (too_deep := answer_text.nesting_problem(answer)) is not None:
+        raise _Invalid("answer", too_deep)  # every renderer recurses per level
     question = _required(meta, "question", str).strip()
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
