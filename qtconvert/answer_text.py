@@ -83,6 +83,9 @@ class _Scanner:
         self.nl = "\\n" if escaped else "\n"
         self.math_re = _MATH_ESCAPED if escaped else _MATH_PLAIN
         self.out: list[str] = []
+        # opener (a math delimiter or a backtick run) -> where a search for its closer from
+        # there or later fails: an unclosed opener repeated costs one search, not one each
+        self.unclosed: dict[str, int] = {}
 
     def run(self) -> str:
         src, out = self.src, self.out
@@ -132,14 +135,17 @@ class _Scanner:
             return code
         pieces = code.split("\\n")
         lines: list[str] = []
-        line = pieces[0]
+        line = [pieces[0]]
+        quotes = _quotes(pieces[0])  # counted piece by piece: a long line is not recounted
         for piece in pieces[1:]:
-            if _inside_string(line, piece):
-                line += "\\n" + piece
+            if _inside_string(line[-1], piece, quotes):
+                line += ["\\n", piece]
+                quotes += _quotes(piece)
             else:
-                lines.append(line)
-                line = piece
-        lines.append(line)
+                lines.append("".join(line))
+                line = [piece]
+                quotes = _quotes(piece)
+        lines.append("".join(line))
         return "\n".join(lines)
 
     def _code_span(self, j: int, ticks: str) -> int:
@@ -148,7 +154,10 @@ class _Scanner:
         close = _SPAN_CLOSE.get(ticks)
         if close is None:
             close = _SPAN_CLOSE[ticks] = re.compile(r"(?<!`)" + ticks + r"(?!`)")
-        c = close.search(src, j + len(ticks))
+        start = j + len(ticks)
+        c = None if start >= self.unclosed.get(ticks, len(src) + 1) else close.search(src, start)
+        if c is None:
+            self.unclosed[ticks] = start
         if c is None or self._has_paragraph_break(j, c.start()):
             self.out.append(ticks)
             return j + len(ticks)
@@ -170,9 +179,14 @@ class _Scanner:
         pattern = self.math_re[opener]
         body: list[str] = []
         i = start
+        if start >= self.unclosed.get(opener, len(src) + 1):
+            return self._literal(j, opener)
         while True:
             m = pattern.search(src, i)
             if m is None:
+                # a later search starts on a boundary of this one (after `(`, `[` or `$`, which
+                # end no longer token), so it would fail too
+                self.unclosed[opener] = start
                 return self._literal(j, opener)
             body.append(src[i:m.start()])
             tok = m.group()
@@ -231,13 +245,18 @@ def _line_start(src: str, j: int) -> int:
     return k
 
 
-def _inside_string(line: str, following: str) -> bool:
-    """True when a `\\n` between `line` and `following` sits in a string or char literal."""
-    if line.endswith("'") and following.startswith("'"):
+def _quotes(text: str) -> int:
+    """How many `"` in `text` open or close a string (not escaped, not part of `\"\"\"`)."""
+    return sum(1 for m in _QUOTE.finditer(text) if m.group() == '"') if '"' in text else 0
+
+
+def _inside_string(last: str, following: str, quotes: int) -> bool:
+    """True when a `\\n` between a line (its last piece `last`, `quotes` quotes in all) and
+    `following` sits in a string or char literal."""
+    if last.endswith("'") and following.startswith("'"):
         return True  # '\n'
     if '"' not in following:
         return False  # a literal closes on its own line; a lone `"` (a comment's inch) is not one
-    quotes = sum(1 for m in _QUOTE.finditer(line) if m.group() == '"')
     return quotes % 2 == 1
 
 
