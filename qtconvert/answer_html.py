@@ -38,7 +38,7 @@ _AMP = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]
 # pattern starts with its delimiter so that the regex engine can skip ahead quickly.
 _STRONG = (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S),
            re.compile(r"__(?<!\w__)(?=\S)(.+?)(?<=\S)__(?!\w)", re.S))
-# where each `_STRONG` could close (zero width, so that `***` gives both places)
+# a place where `_STRONG` could close
 _STRONG_CLOSE = (re.compile(r"(?<=\S)(?=\*\*)"), re.compile(r"(?<=\S)(?=__(?!\w))"))
 _EM = (re.compile(r"\*(?=[^\s*])([^*<]*(?:<strong>[^*<]*</strong>[^*<]*)*)(?<=[^\s*])\*"),
        re.compile(r"_(?<!\w_)(?=[^\s_])([^_<]*(?:<strong>[^_<]*</strong>[^_<]*)*)(?<=[^\s_])_"
@@ -63,12 +63,13 @@ def _is_table_rule(line: str) -> bool:
 def _strong(n: int, text: str) -> str:
     """`_STRONG[n]` applied: only up to the last place it could close, since an opener with no
     closer after it makes the regex search to the end (quadratic for many unclosed `**`)."""
-    last = None
-    for last in _STRONG_CLOSE[n].finditer(text):
-        pass
-    if last is None:
+    delimiter = "*_"[n] * 2
+    q = text.rfind(delimiter)
+    while q > 0 and not _STRONG_CLOSE[n].match(text, q):
+        q = text.rfind(delimiter, 0, q + 1)  # `***`: the `**` one to the left
+    if q <= 0:
         return text
-    cut = last.end() + 2
+    cut = q + 2
     return _STRONG[n].sub(r"<strong>\1</strong>", text[:cut]) + text[cut:]
 
 

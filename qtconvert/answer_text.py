@@ -178,6 +178,7 @@ class _Scanner:
         closer = _CLOSERS[opener]
         pattern = self.math_re[opener]
         body: list[str] = []
+        opening_break = 0  # where in `body` a `\\n` right after the opener was read as TeX
         i = start
         if start >= self.unclosed.get(opener, len(src) + 1):
             return self._literal(j, opener)
@@ -195,9 +196,14 @@ class _Scanner:
                 break
             if self.escaped and tok.startswith("\\n"):
                 letters = m.group(1) or ""
+                if ("n" + letters) in N_COMMANDS and len(body) == 1 and not body[0].strip():
+                    opening_break = len(body)  # `$$\nu`: a command, unless the block ends
                 body.append(tok if ("n" + letters) in N_COMMANDS else "\n" + letters)
             else:
                 body.append(tok)
+        if opening_break and opener in ("$$", "\\[") and "".join(body).rstrip(" \t")[-1:] == "\n":
+            # `$$\nu(t) = ..\n$$` closes on a line of its own, so it opened with a line break too
+            body[opening_break] = "\n" + body[opening_break][2:]
         content = "".join(body)
         if not self._is_math(opener, content, src, i):
             return self._literal(j, opener)
