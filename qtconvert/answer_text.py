@@ -10,6 +10,7 @@ a `$` that does not open math (`$5`, `$7.25 each = $26.83`) and anything in code
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 
@@ -42,7 +43,10 @@ _MATH_PLAIN = {
                    else r"\\[\s\S]|" + re.escape(cl)) + ")")
     for op, cl in _CLOSERS.items()
 }
-_SPAN_CLOSE: dict[str, re.Pattern[str]] = {}
+_BACKTICKS = re.compile("`+")
+# every blank line (one at each place it can start), with newlines stored as `\\n` or not
+_BREAKS = {True: re.compile(r"(?=((?:\\n|\n)[ \t]*(?:\\n|\n)))"),
+           False: re.compile(r"(?=(\n[ \t]*\n))")}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _QUOTE = re.compile(r'\\.|"""|"')
 
@@ -83,9 +87,11 @@ class _Scanner:
         self.nl = "\\n" if escaped else "\n"
         self.math_re = _MATH_ESCAPED if escaped else _MATH_PLAIN
         self.out: list[str] = []
-        # opener (a math delimiter or a backtick run) -> where a search for its closer from
-        # there or later fails: an unclosed opener repeated costs one search, not one each
+        # opener -> where a search for its closer from there or later fails: an unclosed
+        # math delimiter repeated costs one search, not one each
         self.unclosed: dict[str, int] = {}
+        self.runs: dict[int, list[int]] | None = None  # backtick run length -> starts
+        self.breaks: list[tuple[int, int]] | None = None  # blank lines: (start, end)
 
     def run(self) -> str:
         src, out = self.src, self.out
@@ -151,23 +157,23 @@ class _Scanner:
     def _code_span(self, j: int, ticks: str) -> int:
         """Inline code: copied as is (newlines unescaped); `$` and `\\(` inside are not math."""
         src = self.src
-        close = _SPAN_CLOSE.get(ticks)
-        if close is None:
-            close = _SPAN_CLOSE[ticks] = re.compile(r"(?<!`)" + ticks + r"(?!`)")
-        start = j + len(ticks)
-        c = None if start >= self.unclosed.get(ticks, len(src) + 1) else close.search(src, start)
-        if c is None:
-            self.unclosed[ticks] = start
-        if c is None or self._has_paragraph_break(j, c.start()):
+        if self.runs is None:  # where each length of backtick run occurs, found once
+            self.runs = {}
+            for run in _BACKTICKS.finditer(src):
+                self.runs.setdefault(len(run.group()), []).append(run.start())
+        starts = self.runs[len(ticks)]
+        k = bisect.bisect_left(starts, j + len(ticks))  # the next run as long closes the span
+        if k == len(starts) or self._has_paragraph_break(j, starts[k]):
             self.out.append(ticks)
             return j + len(ticks)
-        body = src[j:c.end()]
+        end = starts[k] + len(ticks)
+        body = src[j:end]
         if self.escaped:
             inner = body[len(ticks):-len(ticks)].strip().strip("\"'")
             # `\n` alone in a span is the escape itself ("use `\n` for a newline")
             body = body if inner == "\\n" else self._code_lines(body)
         self.out.append(body)
-        return c.end()
+        return end
 
     # -- math ------------------------------------------------------------------------------
 
@@ -239,8 +245,13 @@ class _Scanner:
         return j + len(opener)
 
     def _has_paragraph_break(self, a: int, b: int) -> bool:
-        seg = self.src[a:b]
-        return bool(_BLANK_LINE.search(seg.replace("\\n", "\n") if self.escaped else seg))
+        """True when a blank line lies between `a` and `b` (the blank lines are found once)."""
+        if self.breaks is None:
+            found = _BREAKS[self.escaped].finditer(self.src)
+            self.breaks = [(m.start(), m.start() + len(m.group(1))) for m in found]
+        # the blank lines are sorted by start and by end alike: the first after `a` decides
+        k = bisect.bisect_left(self.breaks, (a, -1))
+        return k < len(self.breaks) and self.breaks[k][1] <= b
 
 
 def _line_start(src: str, j: int) -> int:
