@@ -294,9 +294,10 @@ def nesting_depth(markdown: str) -> int:
     reader would nest them, in one linear pass.
 
     A line counts its container markers (`>`, `-`, `1.`, several on one line as in `- - x`)
-    and one level per two columns of indentation beyond the space after a marker: a list
-    nested by indentation moves its content at least two columns right per level. Code in a
-    fence that starts at the left margin is skipped (its indentation is code's, not nesting).
+    and one level per two columns of indentation beyond the space after a marker (a list
+    nested by indentation moves its content at least two columns right per level), but no
+    more levels than the lines before it opened. Code in a fence that starts at the left
+    margin is skipped (its indentation is code's, not nesting).
     """
     deepest = 0
     fence = ""
@@ -319,7 +320,7 @@ def nesting_depth(markdown: str) -> int:
                 break
             depth += 1
             pos = m.end()
-        deepest = max(deepest, depth + columns // 2)
+        deepest = max(deepest, depth + min(columns // 2, deepest))
     return deepest
 
 
