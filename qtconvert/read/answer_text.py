@@ -10,11 +10,13 @@ a `$` that does not open math (`$5`, `$7.25 each = $26.83`) and anything in code
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from ..model.plain_markdown import math_markdown
 
-__all__ = ["answer_from_site", "normalise_markdown", "N_COMMANDS"]
+__all__ = ["answer_from_site", "normalise_markdown", "N_COMMANDS", "MAX_NESTING",
+           "nesting_depth", "nesting_problem"]
 
 # TeX and KaTeX control words that begin with "n": `\n` + one of these (maximal letter run)
 # inside math is the command, not a newline.
@@ -42,7 +44,10 @@ _MATH_PLAIN = {
                    else r"\\[\s\S]|" + re.escape(cl)) + ")")
     for op, cl in _CLOSERS.items()
 }
-_SPAN_CLOSE: dict[str, re.Pattern[str]] = {}
+_BACKTICKS = re.compile("`+")
+# every blank line (one at each place it can start), with newlines stored as `\\n` or not
+_BREAKS = {True: re.compile(r"(?=((?:\\n|\n)[ \t]*(?:\\n|\n)))"),
+           False: re.compile(r"(?=(\n[ \t]*\n))")}
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _QUOTE = re.compile(r'\\.|"""|"')
 
@@ -74,6 +79,11 @@ class _Scanner:
         self.nl = "\\n" if escaped else "\n"
         self.math_re = _MATH_ESCAPED if escaped else _MATH_PLAIN
         self.out: list[str] = []
+        # opener -> where a search for its closer from there or later fails: an unclosed
+        # math delimiter repeated costs one search, not one each
+        self.unclosed: dict[str, int] = {}
+        self.runs: dict[int, list[int]] | None = None  # backtick run length -> starts
+        self.breaks: list[tuple[int, int]] | None = None  # blank lines: (start, end)
 
     def run(self) -> str:
         src, out = self.src, self.out
@@ -123,33 +133,39 @@ class _Scanner:
             return code
         pieces = code.split("\\n")
         lines: list[str] = []
-        line = pieces[0]
+        line = [pieces[0]]
+        quotes = _quotes(pieces[0])  # counted piece by piece: a long line is not recounted
         for piece in pieces[1:]:
-            if _inside_string(line, piece):
-                line += "\\n" + piece
+            if _inside_string(line[-1], piece, quotes):
+                line += ["\\n", piece]
+                quotes += _quotes(piece)
             else:
-                lines.append(line)
-                line = piece
-        lines.append(line)
+                lines.append("".join(line))
+                line = [piece]
+                quotes = _quotes(piece)
+        lines.append("".join(line))
         return "\n".join(lines)
 
     def _code_span(self, j: int, ticks: str) -> int:
         """Inline code: copied as is (newlines unescaped); `$` and `\\(` inside are not math."""
         src = self.src
-        close = _SPAN_CLOSE.get(ticks)
-        if close is None:
-            close = _SPAN_CLOSE[ticks] = re.compile(r"(?<!`)" + ticks + r"(?!`)")
-        c = close.search(src, j + len(ticks))
-        if c is None or self._has_paragraph_break(j, c.start()):
+        if self.runs is None:  # where each length of backtick run occurs, found once
+            self.runs = {}
+            for run in _BACKTICKS.finditer(src):
+                self.runs.setdefault(len(run.group()), []).append(run.start())
+        starts = self.runs[len(ticks)]
+        k = bisect.bisect_left(starts, j + len(ticks))  # the next run as long closes the span
+        if k == len(starts) or self._has_paragraph_break(j, starts[k]):
             self.out.append(ticks)
             return j + len(ticks)
-        body = src[j:c.end()]
+        end = starts[k] + len(ticks)
+        body = src[j:end]
         if self.escaped:
             inner = body[len(ticks):-len(ticks)].strip().strip("\"'")
             # `\n` alone in a span is the escape itself ("use `\n` for a newline")
             body = body if inner == "\\n" else self._code_lines(body)
         self.out.append(body)
-        return c.end()
+        return end
 
     # -- math ------------------------------------------------------------------------------
 
@@ -160,10 +176,16 @@ class _Scanner:
         closer = _CLOSERS[opener]
         pattern = self.math_re[opener]
         body: list[str] = []
+        opening_break = 0  # where in `body` a `\\n` right after the opener was read as TeX
         i = start
+        if start >= self.unclosed.get(opener, len(src) + 1):
+            return self._literal(j, opener)
         while True:
             m = pattern.search(src, i)
             if m is None:
+                # a later search starts on a boundary of this one (after `(`, `[` or `$`, which
+                # end no longer token), so it would fail too
+                self.unclosed[opener] = start
                 return self._literal(j, opener)
             body.append(src[i:m.start()])
             tok = m.group()
@@ -172,9 +194,14 @@ class _Scanner:
                 break
             if self.escaped and tok.startswith("\\n"):
                 letters = m.group(1) or ""
+                if ("n" + letters) in N_COMMANDS and len(body) == 1 and not body[0].strip():
+                    opening_break = len(body)  # `$$\nu`: a command, unless the block ends
                 body.append(tok if ("n" + letters) in N_COMMANDS else "\n" + letters)
             else:
                 body.append(tok)
+        if opening_break and opener in ("$$", "\\[") and "".join(body).rstrip(" \t")[-1:] == "\n":
+            # `$$\nu(t) = ..\n$$` closes on a line of its own, so it opened with a line break too
+            body[opening_break] = "\n" + body[opening_break][2:]
         content = "".join(body)
         if not self._is_math(opener, content, src, i):
             return self._literal(j, opener)
@@ -199,8 +226,13 @@ class _Scanner:
         return j + len(opener)
 
     def _has_paragraph_break(self, a: int, b: int) -> bool:
-        seg = self.src[a:b]
-        return bool(_BLANK_LINE.search(seg.replace("\\n", "\n") if self.escaped else seg))
+        """True when a blank line lies between `a` and `b` (the blank lines are found once)."""
+        if self.breaks is None:
+            found = _BREAKS[self.escaped].finditer(self.src)
+            self.breaks = [(m.start(), m.start() + len(m.group(1))) for m in found]
+        # the blank lines are sorted by start and by end alike: the first after `a` decides
+        k = bisect.bisect_left(self.breaks, (a, -1))
+        return k < len(self.breaks) and self.breaks[k][1] <= b
 
 
 def _line_start(src: str, j: int) -> int:
@@ -211,11 +243,72 @@ def _line_start(src: str, j: int) -> int:
     return k
 
 
-def _inside_string(line: str, following: str) -> bool:
-    """True when a `\\n` between `line` and `following` sits in a string or char literal."""
-    if line.endswith("'") and following.startswith("'"):
+def _quotes(text: str) -> int:
+    """How many `"` in `text` open or close a string (not escaped, not part of `\"\"\"`)."""
+    return sum(1 for m in _QUOTE.finditer(text) if m.group() == '"') if '"' in text else 0
+
+
+def _inside_string(last: str, following: str, quotes: int) -> bool:
+    """True when a `\\n` between a line (its last piece `last`, `quotes` quotes in all) and
+    `following` sits in a string or char literal."""
+    if last.endswith("'") and following.startswith("'"):
         return True  # '\n'
     if '"' not in following:
         return False  # a literal closes on its own line; a lone `"` (a comment's inch) is not one
-    quotes = sum(1 for m in _QUOTE.finditer(line) if m.group() == '"')
     return quotes % 2 == 1
+
+
+# -- nesting ---------------------------------------------------------------------------------
+
+#: The deepest nesting of lists and block quotes an answer may have. Every renderer recurses
+#: per level (pandoc, ElementTree, WeasyPrint's layout; the PDF fails near 100 levels), and the
+#: site's own answers nest at most a few levels; see `nesting_depth`.
+MAX_NESTING = 32
+
+# leading white space, then a container marker: `>`, or a list marker followed by a space
+_CONTAINER = re.compile(r"([ \t]*)(>|(?:[-*+]|\d{1,9}[.)])(?=[ \t]|$))?")
+_TOP_FENCE = re.compile(r" {0,3}(`{3,}(?=[^`]*$)|~{3,})")
+
+
+def nesting_depth(markdown: str) -> int:
+    """How deeply lists and block quotes nest in clean Markdown: never less than a Markdown
+    reader would nest them, in one linear pass.
+
+    A line counts its container markers (`>`, `-`, `1.`, several on one line as in `- - x`)
+    and one level per two columns of indentation beyond the space after a marker (a list
+    nested by indentation moves its content at least two columns right per level), but no
+    more levels than the lines before it opened. Code in a fence that starts at the left
+    margin is skipped (its indentation is code's, not nesting).
+    """
+    deepest = 0
+    fence = ""
+    for line in markdown.split("\n"):
+        if fence:
+            stripped = line.strip()
+            if stripped.startswith(fence) and not stripped.strip(fence[0]):
+                fence = ""  # closed at any indentation: never skip what a reader parses
+            continue
+        if (f := _TOP_FENCE.match(line)) is not None:
+            fence = f.group(1)
+            continue
+        depth = columns = pos = 0
+        while True:
+            m = _CONTAINER.match(line, pos)
+            assert m is not None  # both parts are optional
+            white = m.group(1)
+            columns += max(0, len(white) + 3 * white.count("\t") - (depth > 0))
+            if m.group(2) is None:
+                break
+            depth += 1
+            pos = m.end()
+        deepest = max(deepest, depth + min(columns // 2, deepest))
+    return deepest
+
+
+def nesting_problem(markdown: str) -> str | None:
+    """A one-line reason when `markdown` nests too deeply to be converted safely, else None."""
+    depth = nesting_depth(markdown)
+    if depth <= MAX_NESTING:
+        return None
+    return (f"lists or block quotes nested {depth} levels deep; at most {MAX_NESTING} can be "
+            "converted")

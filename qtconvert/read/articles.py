@@ -232,6 +232,8 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         description = _optional_text(meta, "description", "", path, warnings)
     if not answer.strip() or answer.strip() == "&nbsp;":
         raise _Invalid("answer", "the answer is empty")
+    if (too_deep := answer_text.nesting_problem(answer)) is not None:
+        raise _Invalid("answer", too_deep)  # every renderer recurses per level
     if len(description) > MAX_DESCRIPTION_CHARS:
         warnings.append(Diagnostic(path, "seo.page_description" if site_layout else "description",
                                    f"{len(description):,} characters; cut to "

@@ -27,15 +27,23 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
-                   progress: Progress | None = None, label: str = "Converting answers"
-                   ) -> dict[str, str]:
-    """Answer HTML fragments by article url, through pandoc in batches."""
+                   progress: Progress | None = None, label: str = "Converting answers",
+                   note: Callable[[str], None] | None = None) -> dict[str, str]:
+    """Answer HTML fragments by article url, through pandoc in batches. An answer pandoc
+    cannot convert is kept as its source and told to `note` (else `progress.note`)."""
     if progress is not None:
         progress.start(label, len(articles))
     # math the site's KaTeX accepts but pandoc does not (\ce, \tag, bare \\) is repaired first
     answers = [map_math(a.answer, tex_repair.repair) for a in articles]
+
+    tell = note or (progress.note if progress is not None else None)
+
+    def failed(n: int, why: str) -> None:  # pandoc could not convert this answer
+        if tell is not None:
+            tell(f"{articles[n].source_path}: answer: {why}; printed as its source")
+
     fragments = pandoc.to_html(answers, options,
-                               progress.advance if progress is not None else None)
+                               progress.advance if progress is not None else None, failed)
     if progress is not None:
         progress.done()
     return {a.url: frag for a, frag in zip(articles, fragments)}

@@ -5,14 +5,20 @@ Starting pandoc costs far more than converting one answer, so answers go through
 answers are separated by marker paragraphs that no answer can contain; the HTML is split on them
 again. When a batch does not split back into as many pieces as went in (an answer with an
 unclosed code fence swallowed a marker), that batch is converted again one answer at a time.
+
+Pandoc runs with a heap limit and a time limit, as its manual advises for untrusted input (its
+parsers have pathological corner cases). A batch that fails is converted again one answer at a
+time, so that only the answer pandoc cannot convert is affected: it is kept as its Markdown
+source in a `<pre>`, and `on_failure` is told.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import secrets
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +32,10 @@ __all__ = ["PandocOptions", "to_html", "pandoc_path", "builtin_lua_filters", "IN
 # The site renders with remark-gfm + remark-math: GFM with `$..$` / `$$..$$` math.
 INPUT_FORMAT = "gfm+tex_math_dollars"
 BUILTIN_LUA_FILTERS = ("raw-html-as-text.lua", "images-as-links.lua")
+# `pandoc +RTS -M<size> -RTS`: the heap one pandoc process may use (it fails beyond it)
+HEAP_LIMIT_MB = 1024
+# seconds one pandoc run may take: a base, and more per answer in a batch
+TIME_LIMIT, TIME_PER_ANSWER = 60.0, 1.0
 
 
 @dataclass(frozen=True)
@@ -61,14 +71,17 @@ def builtin_lua_filters() -> list[Path]:
 
 
 def to_html(answers: Sequence[str], options: PandocOptions = PandocOptions(),
-            progress=None) -> list[str]:
+            progress=None, on_failure: Callable[[int, str], None] | None = None) -> list[str]:
     """Convert each Markdown answer to an HTML fragment, in order.
 
     `progress`, when given, is called with the number of answers finished after each batch.
+    An answer pandoc cannot convert (it fails, or exceeds the heap or time limit) becomes its
+    source, escaped, in a `<pre>`; `on_failure(index, reason)` is called for it.
     """
     if not answers:
         return []
-    args = [pandoc_path(), "--from", INPUT_FORMAT, "--to", "html5", "--wrap=none"]
+    args = [pandoc_path(), "+RTS", f"-M{HEAP_LIMIT_MB}m", "-RTS", "--from", INPUT_FORMAT,
+            "--to", "html5", "--wrap=none"]
     if options.math == "mathml":
         args.append("--mathml")
     elif options.math == "tex":  # --mathjax keeps the TeX itself, in \\(..\\) and \\[..\\]
@@ -76,35 +89,71 @@ def to_html(answers: Sequence[str], options: PandocOptions = PandocOptions(),
     for lua in [*builtin_lua_filters(), *options.lua_filters]:
         args += ["--lua-filter", str(lua)]
     size = max(1, options.batch_size)
-    batches = [list(answers[i:i + size]) for i in range(0, len(answers), size)]
+    starts = range(0, len(answers), size)
     jobs = job_count(options.jobs)
     results: list[list[str]] = []
-    with ThreadPoolExecutor(max_workers=min(jobs, len(batches))) as pool:
-        for done in pool.map(lambda batch: _convert_batch(args, batch), batches):
+
+    def convert(start: int) -> list[str]:
+        return _convert_batch(args, list(answers[start:start + size]), start, on_failure)
+
+    with ThreadPoolExecutor(max_workers=min(jobs, len(starts))) as pool:
+        for done in pool.map(convert, starts):
             results.append(done)
             if progress is not None:
                 progress(len(done))
     return [html for batch in results for html in batch]
 
 
-def _run(args: list[str], text: str) -> str:
-    proc = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, check=False)
+class _Failed(Exception):
+    """One pandoc run failed; the message says why, in one line."""
+
+
+def _run(args: list[str], text: str, answers: int) -> str:
+    try:
+        proc = subprocess.run(args, input=text.encode("utf-8"), capture_output=True,
+                              check=False, timeout=TIME_LIMIT + TIME_PER_ANSWER * answers)
+    except subprocess.TimeoutExpired as exc:
+        raise _Failed(f"pandoc took longer than {exc.timeout:.0f} s") from None
     if proc.returncode != 0:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise BuildError("pandoc failed: " + (message[-1] if message else f"exit {proc.returncode}"))
+        if any("Heap exhausted" in line for line in message):
+            raise _Failed(f"pandoc needed more than {HEAP_LIMIT_MB} MB of memory")
+        raise _Failed("pandoc failed: " + (message[-1][:200] if message
+                                           else f"exit {proc.returncode}"))
     return proc.stdout.decode("utf-8")
 
 
-def _convert_batch(args: list[str], answers: list[str]) -> list[str]:
-    if len(answers) == 1:
-        return [_run(args, answers[0]).strip()]
-    marker = "QTBATCH" + secrets.token_hex(8)
-    separator = f"\n\n{marker}\n\n"
-    html = _run(args, separator.join(answers))
-    pieces = html.split(f"<p>{marker}</p>")
-    if len(pieces) != len(answers):
-        return [_run(args, answer).strip() for answer in answers]
-    return [p.strip() for p in pieces]
+def _check_works(args: list[str]) -> None:
+    """Raise BuildError when pandoc fails on a trivial answer (a failure of the set-up)."""
+    try:
+        _run(args, "x", 1)
+    except _Failed as exc:
+        raise BuildError(str(exc)) from None
+
+
+def _convert_batch(args: list[str], answers: list[str], start: int,
+                   on_failure: Callable[[int, str], None] | None) -> list[str]:
+    """The fragments of `answers` (numbered from `start`); one run, else one run per answer."""
+    if len(answers) > 1:
+        marker = "QTBATCH" + secrets.token_hex(8)
+        try:
+            pieces = _run(args, f"\n\n{marker}\n\n".join(answers), len(answers)
+                          ).split(f"<p>{marker}</p>")
+        except _Failed:
+            pieces = []
+        if len(pieces) == len(answers):
+            return [p.strip() for p in pieces]
+    fragments = []
+    for n, answer in enumerate(answers, start):
+        try:
+            fragments.append(_run(args, answer, 1).strip())
+        except _Failed as exc:
+            _check_works(args)  # a broken Lua filter fails every answer: stop the build
+            if on_failure is not None:
+                on_failure(n, str(exc))
+            fragments.append('<pre class="qt-unconverted">' + html.escape(answer, quote=False)
+                             + "</pre>")
+    return fragments
 
 
 # pandoc writes a formula it leaves as TeX (`span.math`) between `\(..\)` or `\[..\]` (or the

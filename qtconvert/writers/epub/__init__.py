@@ -152,7 +152,8 @@ class EpubWriter(Writer):
         size = max(25, min(options.batch_size, -(-len(articles) // (jobs * 4))))
         chunks = [articles[i:i + size] for i in range(0, len(articles), size)]
         with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(chunks)))) as pool:
-            futures = [pool.submit(html_body.render_answers, chunk, options) for chunk in chunks]
+            futures = [pool.submit(html_body.render_answers, chunk, options,
+                                   note=self.progress.note) for chunk in chunks]
             try:
                 for chunk, future in zip(chunks, futures):
                     html = future.result()

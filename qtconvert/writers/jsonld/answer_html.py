@@ -14,17 +14,18 @@ from html.entities import html5 as _ENTITIES
 from urllib.parse import urljoin, urlsplit
 
 from ...model import plain_markdown
+from ...read.answer_text import MAX_NESTING
 
 __all__ = ["answer_html"]
 
 _BLOCK_START = frozenset("#`~-*_+>=0123456789")  # what a line that is not plain text starts with
 _FENCE = re.compile(r" *(`{3,}|~{3,})")
-_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*")
+_ATX = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")  # the rest of the line: `_atx_text`
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*")
 _RULE = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*")
 _ITEM = re.compile(r"( *)([-*+]|\d{1,9}[.)])(?:([ \t]+)|$)")
 _QUOTE = re.compile(r" {0,3}> ?")
-_TABLE_RULE = re.compile(r" *\|? *:?-+:? *(?:\| *:?-+:? *)*\|? *")
+_TABLE_RULE = re.compile(r"\|? *:?-+:? *(?:\| *:?-+:? *)*\|?")  # on a line stripped of spaces
 _CELL = re.compile(r"(?<!\\)\|")
 _SLOT = re.compile("\x00(\\d+)\x00")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -37,11 +38,39 @@ _AMP = re.compile(r"&(?:#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|([A-Za-z][A-Za-z0-9]
 # pattern starts with its delimiter so that the regex engine can skip ahead quickly.
 _STRONG = (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S),
            re.compile(r"__(?<!\w__)(?=\S)(.+?)(?<=\S)__(?!\w)", re.S))
+# a place where `_STRONG` could close
+_STRONG_CLOSE = (re.compile(r"(?<=\S)(?=\*\*)"), re.compile(r"(?<=\S)(?=__(?!\w))"))
 _EM = (re.compile(r"\*(?=[^\s*])([^*<]*(?:<strong>[^*<]*</strong>[^*<]*)*)(?<=[^\s*])\*"),
        re.compile(r"_(?<!\w_)(?=[^\s_])([^_<]*(?:<strong>[^_<]*</strong>[^_<]*)*)(?<=[^\s_])_"
                   r"(?!\w)"))
 _BREAK = re.compile(r"(?: {2,}|\\)\n")
 _LINK_SCHEMES = ("http", "https", "mailto")
+_MAX_DEPTH = 2 * MAX_NESTING  # the reader refuses deeper answers; this bounds the recursion
+
+
+def _atx_text(rest: str) -> str:
+    """A heading's text: the rest of its line without the optional closing `#`s."""
+    text = rest.strip(" \t")
+    closed = text.rstrip("#")
+    return closed.rstrip(" \t") if not closed or closed[-1] in " \t" else text
+
+
+def _is_table_rule(line: str) -> bool:
+    """True for a table's delimiter row (`| --- | :-: |`)."""
+    return _TABLE_RULE.fullmatch(line.strip(" ")) is not None
+
+
+def _strong(n: int, text: str) -> str:
+    """`_STRONG[n]` applied: only up to the last place it could close, since an opener with no
+    closer after it makes the regex search to the end (quadratic for many unclosed `**`)."""
+    delimiter = "*_"[n] * 2
+    q = text.rfind(delimiter)
+    while q > 0 and not _STRONG_CLOSE[n].match(text, q):
+        q = text.rfind(delimiter, 0, q + 1)  # `***`: the `**` one to the left
+    if q <= 0:
+        return text
+    cut = q + 2
+    return _STRONG[n].sub(r"<strong>\1</strong>", text[:cut]) + text[cut:]
 
 
 def _is_text(stripped: str) -> bool:
@@ -62,8 +91,21 @@ class _AnswerHtml:
     def __init__(self, resolve: Callable[[str], str], page_url: str) -> None:
         self.resolve = resolve
         self.page_url = page_url
+        self.depth = 0  # how many lists and quotes enclose the lines being converted
 
     def blocks(self, lines: list[str], tight: bool = False) -> str:
+        """Block Markdown -> HTML; nested deeper than `_MAX_DEPTH`, the rest is one paragraph
+        of text (each level is a recursion)."""
+        if self.depth >= _MAX_DEPTH:
+            text = self.inline("\n".join(line.strip() for line in lines).strip())
+            return text if tight else f"<p>{text}</p>"
+        self.depth += 1
+        try:
+            return self._blocks(lines, tight)
+        finally:
+            self.depth -= 1
+
+    def _blocks(self, lines: list[str], tight: bool) -> str:
         out: list[str] = []
         para: list[str] = []
 
@@ -86,10 +128,10 @@ class _AnswerHtml:
             elif m := _FENCE.match(line):
                 flush()
                 i = self._fence(lines, i, m.group(1), out)
-            elif m := _ATX.fullmatch(line):
+            elif m := _ATX.match(line):
                 flush()
                 level = len(m.group(1))
-                out.append(f"<h{level}>{self.inline(m.group(2) or '')}</h{level}>")
+                out.append(f"<h{level}>{self.inline(_atx_text(line[m.end():]))}</h{level}>")
                 i += 1
             elif para and (m := _SETEXT.fullmatch(line)):
                 level = 1 if m.group(1)[0] == "=" else 2
@@ -110,11 +152,11 @@ class _AnswerHtml:
                     i += 1
                 out.append(f"<div>{self.blocks(quoted)}</div>")
             elif ("|" in line and i + 1 < n and "|" in lines[i + 1]
-                  and _TABLE_RULE.fullmatch(lines[i + 1])):
+                  and _is_table_rule(lines[i + 1])):
                 flush()
                 rows: list[str] = []
                 while i < n and "|" in lines[i]:
-                    if not _TABLE_RULE.fullmatch(lines[i]):
+                    if not _is_table_rule(lines[i]):
                         cells = _CELL.split(lines[i].strip().strip("|"))
                         rows.append(" | ".join(self.inline(c.strip().replace("\\|", "|"))
                                                for c in cells))  # GFM: `\|` is `|`, even in code
@@ -174,7 +216,7 @@ class _AnswerHtml:
                     if stripped[0] in "`~":
                         fence = _FENCE.match(body[-1])
                 elif body[-1] == "" or _ITEM.match(line) or _FENCE.match(line) or \
-                        _ATX.fullmatch(line) or _QUOTE.match(line):
+                        _ATX.match(line) or _QUOTE.match(line):
                     break
                 else:
                     body.append(line.strip())  # a lazy continuation line
@@ -253,7 +295,7 @@ class _AnswerHtml:
         for n, delimiter in enumerate("*_"):
             if delimiter in text:
                 if delimiter * 2 in text:
-                    text = _STRONG[n].sub(r"<strong>\1</strong>", text)
+                    text = _strong(n, text)
                 text = _EM[n].sub(r"<em>\1</em>", text)
         if "\n" in text:
             if "  \n" in text or "\\\n" in text:
