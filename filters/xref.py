@@ -83,7 +83,7 @@ def resolve_related(collection: Collection) -> Collection:
 
 
 # A Markdown inline link or an autolink (outside code and math: plain_markdown.code_and_math).
-_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+\"[^\"]*\")?\s*\))|(<)(https?://[^>\s]+)(>)")
+_LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+\"[^\"]*\")?\s*\))|(<)(https?://[^<>\s]+)(>)")
 
 
 @dataclass(frozen=True)
