@@ -133,10 +133,13 @@ def _parser() -> argparse.ArgumentParser:
                         "0: never split)")
     g = b.add_argument_group("JSON-LD")
     g.add_argument("--jsonld-profile", default="learning-resource", metavar="PROFILE",
-                   help="page shape: learning-resource (default), article, qapage or faqpage; "
-                        "see docs/jsonld.md for when each applies")
+                   help="page shape: learning-resource (default), article, qapage or faqpage "
+                        "(Google has shown no FAQ rich results since 7 May 2026; for other "
+                        "consumers); see docs/jsonld.md for when each applies")
     g.add_argument("--include-noindex", action="store_true",
                    help="also export articles marked no_index: true")
+    g.add_argument("--sitemap-gzip", action="store_true",
+                   help="write the sitemaps that sitemap.xml lists gzipped (.xml.gz)")
 
     sub.add_parser("formats", help="list the output formats (writers) available")
     return parser
@@ -213,7 +216,8 @@ def _build(args: argparse.Namespace) -> int:
         config=_config(args, source), book=args.book, stylesheet=args.stylesheet,
         paper=args.paper, pdf_variant=args.pdf_variant, page_breaks=not args.flow,
         max_articles_per_volume=args.max_articles_per_volume,
-        jsonld_profile=args.jsonld_profile, include_noindex=args.include_noindex)
+        jsonld_profile=args.jsonld_profile, include_noindex=args.include_noindex,
+        sitemap_gzip=args.sitemap_gzip)
     progress = TerminalProgress(quiet=args.quiet)
     result = build(source, args.out, options, progress)
     skipped = result.collection.errors

@@ -56,6 +56,7 @@ class BuildOptions:
     max_articles_per_volume: int = 600  # PDF: split larger books into volumes (memory)
     jsonld_profile: str = "learning-resource"  # JSON-LD page shape
     include_noindex: bool = False  # JSON-LD: include `no_index` articles
+    sitemap_gzip: bool = False  # JSON-LD: gzip the sitemaps that sitemap.xml lists
 
 
 class Writer:
