@@ -79,24 +79,30 @@ class JsonLdWriter(Writer):
         self.progress.start(f"Writing JSON-LD ({self.profile})", len(articles))
         written = self.out.write_all(self._files(articles, lines))
         self.progress.done()
+        return written + self.out.write_all(self._bundles_and_sitemaps(articles, lines))
+
+    def _bundles_and_sitemaps(self, articles: list[Article], lines: dict[str, list[str]]
+                              ) -> list[tuple[Path, bytes]]:
+        """Each written subject's `all.ndjson`, then the site's `all.ndjson` and sitemaps: of
+        the subjects written, and of the others in OUT unless `--clean` is about to remove
+        them."""
         bundles = {key: "".join(line + "\n" for line in graphs).encode()
                    for key, graphs in lines.items()}
         entries: dict[str, list[Entry]] = {key: [] for key in lines}
         for a in articles:
             entries[a.subject_key].append((a.canonical_url, a.date.isoformat()))
         files = [(self.out.path("jsonld", key, BUNDLE), data) for key, data in bundles.items()]
-        if not self.options.clean:  # else the other subjects' files are about to be removed
+        if not self.options.clean:
             for key, (data, found) in self._other_subjects(set(lines)).items():
                 bundles[key], entries[key] = data, found
         files.append((self.out.path("jsonld", BUNDLE),
                       b"".join(bundles[key] for key in sorted(bundles))))
         sitemaps = sitemap_files(entries, self.collection.base_url,
                                  gzip=self.options.sitemap_gzip)
-        files += [(self.out.path("jsonld", name), data) for name, data in sitemaps]
         if len(sitemaps) - 1 > MAX_URLS:
             self.progress.note(f"sitemap.xml lists {len(sitemaps) - 1} sitemaps, more than the "
                                f"{MAX_URLS} search engines read from one index")
-        return written + self.out.write_all(files)
+        return files + [(self.out.path("jsonld", name), data) for name, data in sitemaps]
 
     def _other_subjects(self, built: set[str]) -> dict[str, tuple[bytes, list[Entry]]]:
         """Subject key -> (its `all.ndjson`, its sitemap entries) for each subject folder in
