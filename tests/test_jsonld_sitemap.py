@@ -92,8 +92,8 @@ def two_subjects(folder: Path) -> Path:
     """mathematics (a, b, and c marked no_index) and chemistry (d)."""
     for n, (subject, slug) in enumerate([("mathematics", "a"), ("mathematics", "b"),
                                          ("chemistry", "d")], 1):
-        write_article(folder / subject, f"{slug}.md", id=n, url=f"/learn/{subject}/questions/{slug}",
-                      subject=subject.title(), date=f"2024-0{n}-01")
+        write_article(folder / subject, f"{slug}.md", id=n, subject=subject.title(),
+                      url=f"/learn/{subject}/questions/{slug}", date=f"2024-0{n}-01")
     write_article(folder / "mathematics", "c.md", id=9, no_index=True, date="2025-01-01",
                   url="/learn/mathematics/questions/c")
     return folder
