@@ -10,7 +10,8 @@ page. Profiles differ only in the page's type and in what the page's `mainEntity
 - article: a WebPage whose mainEntity is an Article (headline, author, publisher, dates),
   itself about the Question; for Google's Article features.
 - qapage: a QAPage; only where visitors can submit answers (Google's QAPage rule).
-- faqpage: an FAQPage; Google shows FAQ results only for well-known government and health sites.
+- faqpage: an FAQPage. Google stopped showing FAQ rich results on 7 May 2026; the profile stays
+  for other consumers of schema.org data.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ PROFILES: dict[str, str] = {
                          "written answers)",
     "article": "WebPage with an Article about the Question (Google Article features)",
     "qapage": "QAPage (only where visitors can post answers)",
-    "faqpage": "FAQPage (Google shows FAQ results only for government and health sites)",
+    "faqpage": "FAQPage (Google has shown no FAQ rich results since 7 May 2026; for other "
+               "consumers)",
 }
 DEFAULT_PROFILE = "learning-resource"
 CONTEXT = "https://schema.org"

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import yaml
 from conftest import CONTENT, CORPUS, SCHEMAORG, needs_corpus, needs_schemaorg
+from test_jsonld_sitemap import read_sitemaps
 
 import qtconvert
 from qtconvert.build import build
@@ -70,21 +72,23 @@ def test_layout_ndjson_and_sitemap(outputs):
     folder = outputs["learning-resource"]
     exported = [a for a in qtconvert.load(CONTENT) if not a.no_index]
     assert len(exported) == len(qtconvert.load(CONTENT)) - 1  # one sample is no_index
+    by_subject: dict[str, list] = {}
     for a in exported:
         assert (folder / a.subject_key / f"{a.slug}.jsonld").is_file()
         assert (folder / a.subject_key / f"{a.slug}.html").is_file()
+        by_subject.setdefault(a.subject_key, []).append(a)
+    in_order = [a for key in sorted(by_subject) for a in by_subject[key]]  # subject by subject
     lines = (folder / "all.ndjson").read_text().split("\n")
     assert lines.pop() == "" and len(lines) == len(exported)
-    for line, a in zip(lines, exported):
+    for line, a in zip(lines, in_order):
         doc = json.loads(line)
         assert json.dumps(doc, ensure_ascii=False, separators=(",", ":")) == line  # compact
         assert doc == json.loads((folder / a.subject_key / f"{a.slug}.jsonld").read_text())
-    urlset = ET.parse(folder / "sitemap.xml").getroot()
-    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    assert urlset.tag == "{%s}urlset" % ns["s"]
-    entries = [(u.findtext("s:loc", namespaces=ns), u.findtext("s:lastmod", namespaces=ns))
-               for u in urlset.findall("s:url", ns)]
-    assert entries == [(a.canonical_url, a.date.isoformat()) for a in exported]
+    assert (folder / "all.ndjson").read_bytes() == b"".join(
+        (folder / key / "all.ndjson").read_bytes() for key in sorted(by_subject))
+    names, entries = read_sitemaps(folder)
+    assert names == [f"sitemap-{key}.xml" for key in sorted(by_subject)]
+    assert entries == [(a.canonical_url, a.date.isoformat()) for a in in_order]
 
 
 def test_no_index_articles_only_with_the_flag(outputs, tmp_path):
@@ -94,12 +98,12 @@ def test_no_index_articles_only_with_the_flag(outputs, tmp_path):
     pages = [json.loads(line)["@graph"][0]["url"]
              for line in (folder / "all.ndjson").read_text().splitlines()]
     assert hidden.canonical_url not in pages  # others may still link to it (relatedLink)
-    assert hidden.canonical_url not in (folder / "sitemap.xml").read_text()
+    assert hidden.canonical_url not in dict(read_sitemaps(folder)[1])
     build(CONTENT, tmp_path, jsonld(include_noindex=True))
     assert (tmp_path / "jsonld" / hidden.subject_key / f"{hidden.slug}.jsonld").is_file()
     assert len((tmp_path / "jsonld" / "all.ndjson").read_text().splitlines()) == \
         len(qtconvert.load(CONTENT))
-    assert hidden.canonical_url in (tmp_path / "jsonld" / "sitemap.xml").read_text()
+    assert hidden.canonical_url in dict(read_sitemaps(tmp_path / "jsonld")[1])
 
 
 def test_output_is_deterministic(outputs, tmp_path):
