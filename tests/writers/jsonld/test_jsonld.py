@@ -5,8 +5,6 @@ Answer in every profile, and is safe to paste into a page."""
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
-from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
 
