@@ -17,6 +17,7 @@ from . import __version__
 from .books import Book, counted
 from .model import Article
 from .output import safe_name
+from .pdf_breaks import keep_end_together
 from .pdf_index import index_element, keyword_index
 from .typography import curl_tree
 
@@ -203,19 +204,17 @@ def _wrap_languages(parent: ET.Element, index: int | None) -> None:
 
 
 def _print_addresses(section: ET.Element) -> None:
-    """A web link in an answer prints its address after its text (`data-url`, see print.css):
-    on paper a link can only be followed by typing it. Not when the text is the address."""
-    for answer in section.iter("div"):
-        if answer.get("class") != "qt-answer":
+    """A web link in an answer or among the related questions prints its address (`data-url`,
+    see print.css): on paper a link can only be followed by typing it. Not when the text is
+    the address."""
+    for a in section.iter("a"):
+        href = a.get("href", "")
+        if "qt-external" not in (a.get("class") or "").split():
             continue
-        for a in answer.iter("a"):
-            href = a.get("href", "")
-            if "qt-external" not in (a.get("class") or "").split():
-                continue
-            shown = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://")
-            text = "".join(a.itertext()).strip()
-            if text.rstrip("/") not in (href.rstrip("/"), shown.rstrip("/")):
-                a.set("data-url", shown)
+        shown = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://")
+        text = "".join(a.itertext()).strip()
+        if text.rstrip("/") not in (href.rstrip("/"), shown.rstrip("/")):
+            a.set("data-url", shown)
 
 
 def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bool) -> str:
@@ -239,6 +238,10 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
         for a in arts:
             section = sections[a.url]
             _print_addresses(section)
+            for answer in section.iter("div"):
+                if answer.get("class") == "qt-answer":
+                    keep_end_together(answer)  # no near-empty last page
+                    break
             section.insert(0, ET.Element("p", {"class": "qt-number"}))
             section[0].text = f"Question {number}"  # as in the contents: a label, not a sum
             body.append(section)

@@ -59,6 +59,8 @@ class PdfWriter(Writer):
     def write(self) -> list[Path]:
         variant = weasy.check_variant(self.options.pdf_variant)
         stylesheets = [_stylesheet(self.options)]
+        for warning in weasy.stylesheet_warnings(stylesheets[0]):  # else WeasyPrint is silent
+            self.progress.note(f"warning: {warning}")
         volumes: list[pdf_html.Volume] = []
         for book in self.books():
             parts = pdf_html.split_volumes(book, self.options.max_articles_per_volume)
