@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import html_body
 from ..books import Book, counted
 from ..typography import curly_quotes
-from ..epub_cover import cover_page, cover_svg, title_page
+from ..epub_cover import accent_colour, cover_page, cover_svg, title_page
 from ..epub_index import build_index
 from ..epub_nav import NavEntry, nav_body
 from ..epub_package import EpubPackage, Item, Metadata
@@ -54,6 +54,7 @@ class EpubWriter(Writer):
         super().__init__(*args, **kwargs)
         self._files: dict[str, str] = {}  # article url -> its page, in the book being written
         self._hrefs: dict[str, str] = {}  # article url -> `page#anchor`
+        self._accent: str | None = None  # the colour of the book being written
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """`q-<slug>.xhtml#<anchor>` when both are in the book being written, else None."""
@@ -96,14 +97,16 @@ class EpubWriter(Writer):
                         f"{', '.join(book.subjects)}, from QuickTakes.",
             source=self.collection.base_url, accessibility_summary=_SUMMARY))
         lang = book.language
+        self._accent = accent = accent_colour(book.cover_colour)  # title page matches the cover
         package.add(Item("cover.svg", "image/svg+xml", "cover-image"), cover_svg(book))
         package.add(Item(STYLESHEET, "text/css"), self._stylesheet())
         package.add(Item("cover.xhtml", XHTML, spine=True), document(
-            book.title, cover_page(book, "cover.svg"), lang, body_attrs=' class="qt-cover-page"'))
+            book.title, cover_page(book, "cover.svg"), lang, body_attrs=' class="qt-cover-page"',
+            accent=accent))
         edition = f"{newest.day} {newest:%B %Y}"
         package.add(Item("title.xhtml", XHTML, spine=True), document(
             book.title, title_page(book, edition, self.collection.base_url), lang,
-            body_attrs=' epub:type="frontmatter"'))
+            body_attrs=' epub:type="frontmatter"', accent=accent))
         index = build_index(book.articles, lambda a: self._hrefs[a.url])
         toc = self._toc(groups, index)
         first = toc[0].href if len(groups) > 1 else self._files[book.articles[0].url]
@@ -112,7 +115,7 @@ class EpubWriter(Writer):
         if index:
             landmarks.append(("index", index[0].href, "Index"))
         package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
-                     document("Contents", nav_body(toc, landmarks), lang))
+                     document("Contents", nav_body(toc, landmarks), lang, accent=accent))
         has_math = False
         pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang)
         for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
@@ -120,7 +123,8 @@ class EpubWriter(Writer):
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
                     f'<section epub:type="part" role="doc-part" class="qt-part">'
                     f'<p class="qt-series">Part {n}</p><h1>{html.escape(name, quote=False)}</h1>'
-                    f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang))
+                    f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang,
+                    accent=accent))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
                 package.add(Item(self._files[article.url], XHTML, "mathml" if math else "",
@@ -130,7 +134,7 @@ class EpubWriter(Writer):
         for page in index:
             package.add(Item(page.href, XHTML, spine=True),
                          document(page.title, page.body, lang,
-                                  body_attrs=' epub:type="backmatter"'))
+                                  body_attrs=' epub:type="backmatter"', accent=accent))
         if has_math:
             features.insert(0, "MathML")
         if index:
@@ -149,10 +153,8 @@ class EpubWriter(Writer):
                              for a in articles)
             href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
             toc.append(NavEntry(name, href, children))
-        if index:
-            toc.append(NavEntry("Index", index[0].href,
-                                tuple(NavEntry(label, href) for p in index
-                                      for label, href in p.groups)))
+        if index:  # once: each index page opens with a line of links to its letters
+            toc.append(NavEntry("Index", index[0].href))
         return toc
 
     def _article_pages(self, key: str, articles: Sequence[Article], lang: str
@@ -161,7 +163,7 @@ class EpubWriter(Writer):
         files = set(self._files.values())
         self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
-            page, math = article_document(article, fragment, self, files, lang)
+            page, math = article_document(article, fragment, self, files, lang, self._accent)
             self.progress.advance()
             yield article, page, math
         self.progress.done()
