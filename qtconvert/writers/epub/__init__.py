@@ -26,7 +26,7 @@ from ...render.links import Links, LinkScope
 from ...render.pandoc import PandocOptions
 from ...render.typography import curly_quotes
 from ..base import BuildOptions, Writer
-from .cover import cover_page, cover_svg, title_page
+from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
 from .nav import NavEntry, nav_body
 from .package import EpubPackage, Item, Metadata
@@ -85,14 +85,16 @@ class EpubWriter(Writer):
                         f"{', '.join(book.subjects)}, from QuickTakes.",
             source=self.collection.base_url, accessibility_summary=_SUMMARY))
         lang = book.language
+        accent = accent_colour(book.cover_colour)  # every page takes the cover's colour
         package.add(Item("cover.svg", "image/svg+xml", "cover-image"), cover_svg(book))
         package.add(Item(STYLESHEET, "text/css"), self._stylesheet())
         package.add(Item("cover.xhtml", XHTML, spine=True), document(
-            book.title, cover_page(book, "cover.svg"), lang, body_attrs=' class="qt-cover-page"'))
+            book.title, cover_page(book, "cover.svg"), lang, body_attrs=' class="qt-cover-page"',
+            accent=accent))
         edition = f"{newest.day} {newest:%B %Y}"
         package.add(Item("title.xhtml", XHTML, spine=True), document(
             book.title, title_page(book, edition, self.collection.base_url), lang,
-            body_attrs=' epub:type="frontmatter"'))
+            body_attrs=' epub:type="frontmatter"', accent=accent))
         index = build_index(book.articles, lambda a: scope.hrefs[a.url])
         toc = _toc(groups, index, scope)
         first = toc[0].href if len(groups) > 1 else files[book.articles[0].url]
@@ -101,16 +103,17 @@ class EpubWriter(Writer):
         if index:
             landmarks.append(("index", index[0].href, "Index"))
         package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
-                     document("Contents", nav_body(toc, landmarks), lang))
+                     document("Contents", nav_body(toc, landmarks), lang, accent=accent))
         has_math = False
         pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang,
-                                    files, self.links(scope))
+                                    files, self.links(scope), accent)
         for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
                     f'<section epub:type="part" role="doc-part" class="qt-part">'
                     f'<p class="qt-series">Part {n}</p><h1>{html.escape(name, quote=False)}</h1>'
-                    f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang))
+                    f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang,
+                    accent=accent))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
                 package.add(Item(files[article.url], XHTML, "mathml" if math else "",
@@ -120,7 +123,7 @@ class EpubWriter(Writer):
         for page in index:
             package.add(Item(page.href, XHTML, spine=True),
                          document(page.title, page.body, lang,
-                                  body_attrs=' epub:type="backmatter"'))
+                                  body_attrs=' epub:type="backmatter"', accent=accent))
         if has_math:
             features.insert(0, "MathML")
         if index:
@@ -133,13 +136,13 @@ class EpubWriter(Writer):
         return package.to_bytes()
 
     def _article_pages(self, key: str, articles: Sequence[Article], lang: str,
-                       files: dict[str, str], links: Links
+                       files: dict[str, str], links: Links, accent: str
                        ) -> Iterator[tuple[Article, bytes, bool]]:
         """Each article's page, in order, built while pandoc converts the next batches."""
         documents = set(files.values())
         self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
-            page, math = article_document(article, fragment, links, documents, lang)
+            page, math = article_document(article, fragment, links, documents, lang, accent)
             self.progress.advance()
             yield article, page, math
         self.progress.done()
@@ -179,10 +182,8 @@ def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkS
                          for a in articles)
         href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
         toc.append(NavEntry(name, href, children))
-    if index:
-        toc.append(NavEntry("Index", index[0].href,
-                            tuple(NavEntry(label, href) for p in index
-                                  for label, href in p.groups)))
+    if index:  # once: each index page opens with a line of links to its letters
+        toc.append(NavEntry("Index", index[0].href))
     return toc
 
 

@@ -12,16 +12,28 @@ from xml.sax.saxutils import escape
 from ...model.books import Book, counted
 from ...render.colours import BLACK, WHITE, contrast
 
-__all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast"]
+__all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast",
+           "accent_colour", "DEFAULT_ACCENT"]
 
 WIDTH, HEIGHT, MARGIN = 1600, 2560, 150
 _INK_DARK, _INK_LIGHT = BLACK, WHITE  # one of them always reaches 4.5:1
+DEFAULT_ACCENT = "#1f4e79"  # epub.css's own accent
+_TINT = "#f1f5f9"  # the darkest background epub.css sets accent-coloured text on
 
 
 def text_colour(background: str) -> str:
     """White or near-black, whichever reads better on `background`."""
     light, dark = contrast(background, _INK_LIGHT), contrast(background, _INK_DARK)
     return _INK_LIGHT if light >= dark else _INK_DARK
+
+
+def accent_colour(cover: str) -> str:
+    """The colour of headings and links inside the book: the cover's own when text in it reads
+    on the stylesheet's backgrounds (4.5:1), else the default blue."""
+    try:
+        return cover if contrast(cover, _TINT) >= 4.5 else DEFAULT_ACCENT
+    except ValueError:
+        return DEFAULT_ACCENT
 
 
 def title_lines(title: str) -> tuple[int, list[str]]:
@@ -103,10 +115,10 @@ def cover_page(book: Book, image_href: str) -> str:
 
 
 def title_page(book: Book, edition: str, source: str) -> str:
-    """The body of the title page: title, subtitle, subjects, count, publisher, edition."""
+    """The body of the title page: title, subtitle, subjects, count, publisher, edition.
+    (No series line: the subtitle is "QuickTakes study guide" unless a recipe says otherwise.)"""
     subjects = ", ".join(book.subjects)
     return (f'<section epub:type="titlepage" class="qt-titlepage">\n'
-            f'<p class="qt-series">QuickTakes study guide</p>\n'
             f'<h1 class="qt-title">{escape(book.title)}</h1>\n'
             f'<p class="qt-subtitle">{escape(book.subtitle)}</p>\n'
             f'<p class="qt-count">{escape(counted(len(book.articles), "question and answer"))}'

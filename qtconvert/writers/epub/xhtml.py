@@ -79,12 +79,14 @@ def _attr(s: str) -> str:
 
 
 def document(title: str, body: str, language: str, *, body_attrs: str = "",
-             head_extra: str = "") -> bytes:
-    """A complete XHTML5 content document around `body` markup."""
+             head_extra: str = "", accent: str | None = None) -> bytes:
+    """A complete XHTML5 content document around `body` markup; `accent` (`#rrggbb`) is the
+    book's colour, which epub.css reads as `--qt-accent`."""
     lang = quote(language, safe="-")
+    style = f' style="--qt-accent: {_attr(accent)}"' if accent else ""
     text = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
             f'<html xmlns="http://www.w3.org/1999/xhtml" '
-            f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}">\n'
+            f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}"{style}>\n'
             f'<head>\n<meta charset="utf-8"/>\n<title>{_text(title)}</title>\n'
             f'<link rel="stylesheet" type="text/css" href="{STYLESHEET}"/>{head_extra}\n</head>\n'
             f'<body{body_attrs}>\n{body}\n</body>\n</html>\n')
@@ -94,14 +96,28 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
 
 
 def article_document(article: Article, fragment: str, links: Links, files: Container[str],
-                     language: str) -> tuple[bytes, bool]:
+                     language: str, accent: str | None = None) -> tuple[bytes, bool]:
     """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
     section = article_element(article, _NOT_XML.sub("", fragment), links, question_level=1)
     _fix_links(section, files)
+    _wrap_tables(section)
     has_math = finish_math(section)
     body = serialize(section)
     return document(curly_quotes(article.question or article.title), body, language,
-                    body_attrs=' epub:type="bodymatter"'), has_math
+                    body_attrs=' epub:type="bodymatter"', accent=accent), has_math
+
+
+def _wrap_tables(root: ET.Element) -> None:
+    """Each table goes in `<div class="qt-table">`, which scrolls sideways when the table is
+    wider than the screen (epub.css), so the page itself never does."""
+    for parent in list(root.iter()):
+        for n, child in enumerate(list(parent)):
+            if child.tag == "table":
+                box = ET.Element("div", {"class": "qt-table"})
+                box.tail, child.tail = child.tail, None
+                parent.remove(child)
+                box.append(child)
+                parent.insert(n, box)
 
 
 def _fix_links(root: ET.Element, files: Container[str]) -> None:

@@ -72,6 +72,8 @@ class PdfWriter(Writer):
     def write(self) -> list[Path]:
         variant = weasy.check_variant(self.format_options.variant)
         stylesheets = [stylesheet(self.options.stylesheet, "print.css")]
+        for warning in weasy.stylesheet_warnings(stylesheets[0]):  # else WeasyPrint is silent
+            self.progress.note(f"warning: {warning}")
         volumes: list[Volume] = []
         for book in self.books():
             parts = split_volumes(book, self.format_options.max_articles_per_volume)

@@ -18,6 +18,7 @@ from ...model.urls import safe_name
 from ...render.colours import BLACK, WHITE, contrast
 from ...render.keyword_index import keyword_index
 from ...render.typography import curl_tree
+from .breaks import keep_end_together
 from .index import index_element
 
 __all__ = ["short_question", "document"]
@@ -162,19 +163,17 @@ def _wrap_languages(parent: ET.Element, index: int | None) -> None:
 
 
 def _print_addresses(section: ET.Element) -> None:
-    """A web link in an answer prints its address after its text (`data-url`, see print.css):
-    on paper a link can only be followed by typing it. Not when the text is the address."""
-    for answer in section.iter("div"):
-        if answer.get("class") != "qt-answer":
+    """A web link in an answer or among the related questions prints its address (`data-url`,
+    see print.css): on paper a link can only be followed by typing it. Not when the text is
+    the address."""
+    for a in section.iter("a"):
+        href = a.get("href", "")
+        if "qt-external" not in (a.get("class") or "").split():
             continue
-        for a in answer.iter("a"):
-            href = a.get("href", "")
-            if "qt-external" not in (a.get("class") or "").split():
-                continue
-            shown = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://")
-            text = "".join(a.itertext()).strip()
-            if text.rstrip("/") not in (href.rstrip("/"), shown.rstrip("/")):
-                a.set("data-url", shown)
+        shown = href.removeprefix("mailto:").removeprefix("https://").removeprefix("http://")
+        text = "".join(a.itertext()).strip()
+        if text.rstrip("/") not in (href.rstrip("/"), shown.rstrip("/")):
+            a.set("data-url", shown)
 
 
 def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bool) -> str:
@@ -198,6 +197,10 @@ def document(volume: Volume, sections: dict[str, ET.Element], *, page_breaks: bo
         for a in arts:
             section = sections[a.url]
             _print_addresses(section)
+            for answer in section.iter("div"):
+                if answer.get("class") == "qt-answer":
+                    keep_end_together(answer)  # no near-empty last page
+                    break
             section.insert(0, ET.Element("p", {"class": "qt-number"}))
             section[0].text = f"Question {number}"  # as in the contents: a label, not a sum
             body.append(section)

@@ -17,6 +17,7 @@ import logging
 import mimetypes
 import multiprocessing
 import os
+import re
 import signal
 import sys
 import tempfile
@@ -32,7 +33,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ...errors import BuildError, UsageError
 
 __all__ = ["LocalFetcher", "RenderResult", "PdfJob", "supported_variants", "check_variant",
-           "write_pdf", "start_pdf"]
+           "write_pdf", "start_pdf", "stylesheet_warnings"]
 
 
 def supported_variants() -> tuple[str, ...]:
@@ -106,6 +107,34 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+_AT = re.compile(r",? at (\d+):(\d+)")
+
+
+def stylesheet_warnings(sheet: Path) -> list[str]:
+    """What WeasyPrint says while parsing the stylesheet `sheet`, one line each, as
+    `FILE:LINE:COL: message`. WeasyPrint only logs a rule or declaration it drops (a grouped
+    `@top-left, @top-right`, an unknown property), so without this nobody would see it."""
+    import weasyprint
+
+    logger, collect = logging.getLogger("weasyprint"), _Collect()
+    logger.addHandler(collect)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        weasyprint.CSS(string=Path(sheet).read_text(encoding="utf-8"),
+                       base_url=Path(sheet).resolve().as_uri(),
+                       url_fetcher=LocalFetcher([Path(sheet).resolve().parent]))
+    finally:
+        logger.removeHandler(collect)
+        logger.propagate = propagate
+    lines = []
+    for message in collect.messages:
+        where = _AT.search(message)
+        place = f"{where.group(1)}:{where.group(2)}:" if where else ""
+        text = " ".join(_AT.sub("", message, count=1).split()).rstrip(".")
+        lines.append(f"{sheet}:{place} {text}")
+    return lines
 
 
 def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path] = (), css: str = "",

@@ -374,6 +374,62 @@ def test_user_stylesheet_replaces_the_default(tmp_path):
     assert Book(path).raw("style.css") == css.read_bytes()
 
 
+def _css_rules(css: str) -> dict[str, str]:
+    """Selector -> its declarations, for the qualified rules of a stylesheet."""
+    import tinycss2
+
+    rules = tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)
+    return {tinycss2.serialize(r.prelude).strip(): tinycss2.serialize(r.content)
+            for r in rules if r.type == "qualified-rule"}
+
+
+def test_math_has_a_math_font_stack(content_books):
+    rules = _css_rules(content_books["mathematics"].raw("style.css").decode("utf-8"))
+    stack = [f.strip().strip('"') for f in
+             re.search(r"font-family:([^;]+)", rules["math"]).group(1).split(",")]
+    assert stack == ["STIX Two Math", "Cambria Math", "Latin Modern Math", "math"]
+
+
+def test_tables_wrap_between_words_and_scroll_in_their_own_box(content_books):
+    book = content_books["computer-science"]
+    rules = _css_rules(book.raw("style.css").decode("utf-8"))
+    assert "anywhere" not in rules["table"]  # "Featu-re": words broke anywhere at phone width
+    assert "hyphens: auto" in rules["table"]
+    assert "overflow-x: auto" in rules["div.qt-table"]
+    tables = 0
+    for href in book.articles:
+        parents = {child: parent for parent in book.doc(href).iter() for child in parent}
+        for table in book.doc(href).iter(f"{XHTML}table"):
+            box = parents[table]
+            assert box.tag == f"{XHTML}div" and box.get("class") == "qt-table", href
+            tables += 1
+    assert tables >= 2
+
+
+def test_front_matter_in_the_books_colour_without_repeats(content_books):
+    book = content_books["mathematics"]
+    cover = re.search(rb'<rect width="\d+" height="\d+" fill="(#[0-9a-f]{6})"',
+                      book.raw("cover.svg")).group(1).decode()
+    for href in ("title.xhtml", "nav.xhtml", *book.articles):
+        assert book.doc(href).get("style") == f"--qt-accent: {cover}", href
+    title = " ".join("".join(book.doc("title.xhtml").itertext()).split())
+    assert title.count("QuickTakes study guide") == 1, title
+    toc = book.nav("toc")
+    index = next(li for li in toc.iter(f"{XHTML}li") if li.findtext(f"{XHTML}a") == "Index")
+    assert index.find(f"{XHTML}ol") is None  # linked once: its pages have a line of letters
+    assert not [a for a in toc.iter(f"{XHTML}a") if len(a.text or "") == 1]
+
+
+def test_accent_is_the_cover_colour_when_it_reads_on_the_pages():
+    from qtconvert.read.recipes import SUBJECT_COLOURS
+    from qtconvert.writers.epub.cover import DEFAULT_ACCENT, accent_colour, contrast
+
+    assert [accent_colour(c) for c in SUBJECT_COLOURS] == list(SUBJECT_COLOURS)
+    for light in ("#ffcc00", "#8aa4bd", "#ffffff", "not a colour"):
+        assert accent_colour(light) == DEFAULT_ACCENT
+    assert all(contrast(accent_colour(c), "#f1f5f9") >= 4.5 for c in SUBJECT_COLOURS)
+
+
 # -- the corpus ---------------------------------------------------------------------------------
 
 @needs_corpus

@@ -93,6 +93,49 @@ def links(reader: pypdf.PdfReader):
             yield n, (str(dest) if dest is not None else None), action.get("/URI")
 
 
+_LINE = 10.5 * 1.45  # a line of answer text, in points (print.css)
+_BOX_GAP = 38  # from the baseline of the answer's last line to the related box's heading
+
+
+def _baselines(page) -> list[tuple[float, str]]:
+    """(height of the baseline from the foot of the page, text) of each run of text."""
+    runs: list[tuple[float, str]] = []
+
+    def visit(text, cm, tm, font, size):
+        if text.strip():
+            runs.append((tm[5] * cm[3] + cm[5], text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return runs
+
+
+def related_box_ends(reader: pypdf.PdfReader):
+    """(question, pages after its first, points of text above its related box on that page) for
+    each question with a related box; running heads and page numbers are left out."""
+    starts = sorted(question_pages(reader).items(), key=lambda item: item[1])
+    index = next(p for t, p, _ in outline(reader) if t == "Index")
+    height = float(reader.pages[0].mediabox.height)
+    for (question, first), end in zip(starts, [p for _, p in starts[1:]] + [index]):
+        for n in range(first, end):
+            runs = [(y, t) for y, t in _baselines(reader.pages[n]) if 70 < y < height - 70]
+            box = [y for y, t in runs if t.lower().startswith("related questions")]
+            if box:
+                yield question, n - first, max(y for y, _ in runs) - box[0]
+
+
+def short_ends(reader: pypdf.PdfReader) -> tuple[list[str], list[str], int]:
+    """(questions whose box is under 4 lines or fewer of answer on a page of its own, those
+    whose box is alone on a page, questions with a box)."""
+    short, alone, total = [], [], 0
+    for question, after, above in related_box_ends(reader):
+        total += 1
+        if after and above < 4 * _LINE + _BOX_GAP + 2:  # 5 lines: 4 line steps + the gap
+            short.append(question)
+        if after and above < 1:
+            alone.append(question)
+    return short, alone, total
+
+
 # -- content/ ----------------------------------------------------------------------------------
 
 def test_one_pdf_per_subject(content_pdfs):
@@ -236,6 +279,64 @@ def test_a4_by_default(content_pdfs):
     assert (round(box.width), round(box.height)) == (595, 842)
 
 
+def test_last_pages_hold_more_than_the_related_box(content_pdfs):
+    """The box and the source line may not begin a page; the answer's last lines go over with
+    them, at least five of them (pdf_breaks), never one or two."""
+    short, alone, total = [], [], 0
+    for path in content_pdfs[1].values():
+        s, a, t = short_ends(pypdf.PdfReader(path))
+        short, alone, total = short + s, alone + a, total + t
+    assert total > 20
+    assert not alone
+    assert len(short) <= total // 10, short
+
+
+def test_small_caps_extract_as_written(content_pdfs):
+    reader = pypdf.PdfReader(content_pdfs[1]["mathematics"])
+    first = min(question_pages(reader).values())
+    text = reader.pages[first].extract_text()
+    assert "Question 1" in text and "QuesTion" not in text
+    assert "QuickTakes study guide" in reader.pages[0].extract_text()
+
+
+def test_related_questions_outside_the_book_print_their_address(content_pdfs):
+    text = "".join(" ".join(_page_texts(content_pdfs[1]["mathematics"])).split())
+    # the gradient question points at a computer-science question: not in this book
+    assert ("quicktakes.io/learn/computer-science/questions/what-is-gradient-descent-and-how-"
+            "is-it-used-in-machine-learning") in text
+
+
+def _family(name: str) -> str:
+    return re.sub(r"[^a-z]", "", name.lower())
+
+
+def test_only_packaged_fonts_are_used(content_pdfs):
+    from fontTools.ttLib import TTFont
+
+    from qtconvert.package_data import data_dir
+
+    shipped = {_family(TTFont(f)["name"].getDebugName(1))
+               for f in sorted(data_dir("styles").glob("fonts/*.ttf"))}
+    assert {"charissil", "jetbrainsmono"} <= shipped
+    used = set()
+    for path in content_pdfs[1].values():
+        for page in pypdf.PdfReader(path).pages:
+            for font in page["/Resources"].get("/Font", {}).values():
+                used.add(str(font.get_object()["/BaseFont"]).lstrip("/").split("+")[-1])
+    assert any("JetBrains" in f for f in used)  # code is set in the shipped code font
+    assert all(any(_family(f).startswith(family) for family in shipped) for f in used), used
+
+
+def test_packaged_stylesheets_parse_without_warnings():
+    from qtconvert.package_data import data_dir
+
+    assert weasy.stylesheet_warnings(data_dir("styles") / "print.css") == []
+    # epub.css is for reading systems, not WeasyPrint: only their features may be unknown to it
+    reader_only = ("`display: block math`", "`overflow-x:", "`overflow-y:")
+    for warning in weasy.stylesheet_warnings(data_dir("styles") / "epub.css"):
+        assert any(feature in warning for feature in reader_only), warning
+
+
 # -- options -----------------------------------------------------------------------------------
 
 def test_volumes_split_large_books(tmp_path):
@@ -305,8 +406,14 @@ def test_interleaved_subjects_make_one_part(tmp_path):
 
 def test_custom_stylesheet_replaces_the_default(tmp_path):
     sheet = tmp_path / "plain.css"
-    sheet.write_text("@page { margin: 10mm } body { font-family: serif }", encoding="utf-8")
-    _, paths, _ = _build(CONTENT, tmp_path / "out", subjects=("medicine",), stylesheet=sheet)
+    sheet.write_text("@page { margin: 10mm }\nbody { font-family: serif; colour: red }\n"
+                     "@page { @top-left, @top-right { content: 'x' } }", encoding="utf-8")
+    _, paths, notes = _build(CONTENT, tmp_path / "out", subjects=("medicine",), stylesheet=sheet)
+    # what WeasyPrint drops from it reaches the user: one line each, with file, line and column
+    warnings = [n for n in notes if n.startswith("warning: ")]
+    assert len(warnings) == 2 and all("\n" not in w for w in warnings)
+    assert warnings[0].startswith(f"warning: {sheet}:2:") and "colour" in warnings[0]
+    assert warnings[1].startswith(f"warning: {sheet}:3:") and "@top-right" in warnings[1]
     fonts = {str(f.get_object()["/BaseFont"]) for page in pypdf.PdfReader(paths[0]).pages
              for f in page["/Resources"]["/Font"].values()}
     assert fonts and not any("Charis" in f for f in fonts)  # the default's fonts are gone
@@ -403,3 +510,18 @@ def test_corpus_subject(tmp_path):
             assert named[dest] == pages[anchors[dest]]
     text = " ".join(p.extract_text() for p in reader.pages)
     assert "$$" not in text and "\\frac" not in text
+
+
+@needs_corpus
+def test_corpus_last_pages_hold_more_than_the_related_box(tmp_path):
+    """60 questions of a corpus subject with related questions (the small subjects have none)."""
+    slugs = sorted(p.stem for p in (CORPUS / "learn" / "accounting-and-finance").glob("*.md"))
+    recipe = tmp_path / "sixty.toml"
+    recipe.write_text('title = "Sixty"\narticles = [' + ", ".join(
+        f'"/learn/accounting-and-finance/questions/{slug}"' for slug in slugs[:60]) + "]\n",
+        encoding="utf-8")
+    _, (path,), _ = _build(CORPUS, tmp_path / "out", book=recipe)
+    short, alone, total = short_ends(pypdf.PdfReader(path))
+    assert total > 40
+    assert not alone
+    assert len(short) <= total // 10, short
