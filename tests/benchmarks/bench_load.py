@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import yaml
-from qtconvert.parallel_read import _usable_cores
+from qtconvert.executor import job_count
 
 import qtconvert
 
@@ -51,7 +51,7 @@ def main() -> None:
     t_floor, c_floor, n = best_of(3, floor, files)
     t_serial, c_serial, _ = best_of(3, qtconvert.load, root, jobs=1)
     t_load, c_load, coll = best_of(3, qtconvert.load, root)
-    print(f"articles: {len(coll)} (files {n}), cores: {_usable_cores()}, "
+    print(f"articles: {len(coll)} (files {n}), cores: {job_count()}, "
           f"load average: {os.getloadavg()[0]:.1f}")
     print(f"libyaml C loader, one process: {t_floor:.2f} s (CPU {c_floor:.2f} s), "
           f"{n / t_floor:,.0f} articles/s")
