@@ -23,7 +23,7 @@ from ...render.pandoc import PandocOptions
 from ..base import BuildOptions, Writer
 from .cards import NoteFields, note_fields, tag_safe
 
-__all__ = ["AnkiWriter", "deck_name", "note_tags", "build_time"]
+__all__ = ["AnkiWriter", "build_time", "deck_name", "note_tags"]
 
 DECK_ROOT = "QuickTakes"
 

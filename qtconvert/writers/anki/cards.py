@@ -20,7 +20,7 @@ from ...model.plain_markdown import outside_code
 from ...render import html_body
 from ...render.links import Links, as_uri
 
-__all__ = ["NoteFields", "note_fields", "card_safe", "tag_safe", "FIELD_NAMES"]
+__all__ = ["FIELD_NAMES", "NoteFields", "card_safe", "note_fields", "tag_safe"]
 
 FIELD_NAMES = ("Question", "Answer", "Related", "Source")
 _ANKI_SYNTAX = re.compile(r"\{(?=\{)|\}(?=\})|\[(?=sound:|anki:|latex\]|/latex\]|\$\]|\$\$\]|/\$)")

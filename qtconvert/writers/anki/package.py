@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .cards import FIELD_NAMES, NoteFields
 
-__all__ = ["MODEL_NAME", "stable_id", "guid_for", "apkg_bytes"]
+__all__ = ["MODEL_NAME", "apkg_bytes", "guid_for", "stable_id"]
 
 MODEL_NAME = "QuickTakes Q&A"
 _FRONT = '<div class="qt-question">{{Question}}</div>'

@@ -16,14 +16,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, needs_corpus, write_article
-
 from anki.collection import (
     Collection,
     ImportAnkiPackageOptions,
     ImportAnkiPackageRequest,
     ImportCsvRequest,
 )
+from conftest import CORPUS, needs_corpus, write_article
+
 from qtconvert.build import build
 from qtconvert.writers.anki import note_tags
 from qtconvert.writers.anki.cards import card_safe, tag_safe
