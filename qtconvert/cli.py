@@ -110,7 +110,8 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                    help="output folder (default: out)")
     b.add_argument("-f", "--format", type=_formats, action="append", default=[],
                    metavar="LIST", help="comma-separated formats; repeat for more (default: "
-                                        "every built-in format; 'qtconvert formats' lists them)")
+                                        "every built-in format but anki, which needs an extra; "
+                                        "'qtconvert formats' lists them)")
     b.add_argument("-s", "--subject", action="append", default=[], metavar="KEY",
                    help="only this subject key (e.g. mathematics); repeat for more "
                         "(default: all)")

@@ -29,6 +29,7 @@ def test_wheel_carries_the_data_folders(wheel):
     assert "qtconvert/filters/raw-html-as-text.lua" in names
     assert "qtconvert/verify/EpubCheckMany.java" in names  # verify runs EPUBCheck through it
     assert any(n.startswith("qtconvert/styles/") and n.endswith(".css") for n in names)
+    assert "qtconvert/writers/anki/card.css" in names  # a format ships its own assets
     assert "qtconvert/content/medicine/what-are-the-steps-involved-in-the-process-of-" \
            "metastasis.md" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

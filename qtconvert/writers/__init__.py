@@ -48,8 +48,10 @@ def get_writer(name: str) -> type[Writer]:
 
 
 def default_formats() -> tuple[str, ...]:
-    """What a build makes when no format is named: every format qtconvert itself registers."""
-    return tuple(name for name, value in available().items() if value.startswith("qtconvert."))
+    """What a build makes when no format is named: every format qtconvert itself registers,
+    except those that need an extra (`anki = "... [anki]"`), which are made when asked for."""
+    return tuple(name for name, ep in _entry_points().items()
+                 if ep.value.startswith("qtconvert.") and not ep.extras)
 
 
 def writer_classes() -> list[type[Writer]]:

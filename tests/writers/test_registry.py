@@ -54,8 +54,8 @@ def run(*args, env):
 
 
 def test_built_in_formats_come_from_the_entry_point_group():
-    assert list(available())[:4] == ["epub", "jsonld", "markdown", "pdf"]
-    assert set(default_formats()) == {"epub", "jsonld", "markdown", "pdf"}
+    assert list(available())[:5] == ["anki", "epub", "jsonld", "markdown", "pdf"]
+    assert set(default_formats()) == {"epub", "jsonld", "markdown", "pdf"}  # anki: an extra
     assert get_writer("pdf").Options().paper == "A4"  # its options come from its package
 
 
