@@ -12,9 +12,10 @@ import html
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 from . import answer_text, pandoc, tex_repair
+from .link_safety import SAFE_SCHEMES, is_safe_href
 from .model import Article
 from .typography import curl_tree
 from .writers.base import Progress, Writer
@@ -79,7 +80,6 @@ def _shift_headings(root: ET.Element, top: int) -> None:
         el.tag = f"h{min(6, max(1, int(el.tag[1]) + shift))}"
 
 
-SAFE_SCHEMES = ("http", "https", "mailto")
 _URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")  # what a URI may hold as it is
 _URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
@@ -95,8 +95,8 @@ def as_uri(href: str) -> str:
 
 def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
     """Every link in an answer leads to a safe place: a pending cross-reference becomes the
-    writer's address; any other href is made absolute against the article's web page, and one
-    that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text.
+    writer's address; any other href that `link_safety` finds unsafe (`javascript:`, `file:`)
+    loses its href and stays text, and a safe one is made absolute against the article's page.
     Every href is made a valid URI (`as_uri`)."""
     for a in root.iter("a"):
         href = a.get("href")
@@ -105,12 +105,12 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
         if pending_target(href) is not None:
             new = resolve(href)
             internal = not new.startswith(("http:", "https:"))
+        elif not is_safe_href(href):
+            del a.attrib["href"]
+            continue
         else:
             new = urljoin(page_url, href.strip())
             internal = False
-            if urlsplit(new).scheme not in SAFE_SCHEMES:
-                del a.attrib["href"]
-                continue
         a.set("href", as_uri(new))
         a.set("class", " ".join(filter(None, [a.get("class"),
                                               "qt-xref" if internal else "qt-external"])))

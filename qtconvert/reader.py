@@ -160,8 +160,9 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         related = tuple(_related_site(meta, path, base_url, warnings))
     else:
         related = tuple(_related_plain(meta.get("related"), path, base_url, warnings))
+        shift = meta.get("heading_shift")
         answer = answer_text.normalise_markdown(plain_markdown.split_answer(
-            body, set(_hrefs(meta.get("related")))))
+            body, set(_hrefs(meta.get("related"))), shift if type(shift) is int else 0))
         keywords = _keywords(meta.get("keywords"), path, warnings)
         description = _optional(meta, "description", str, "", path, warnings)
     if not answer.strip() or answer.strip() == "&nbsp;":
