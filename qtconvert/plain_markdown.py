@@ -178,9 +178,15 @@ def _one(m: re.Match[str], text: str, escape: bool) -> str:
 _BRACKET_OR_LINK = re.compile(r"\\[\s\S]|[\[\]]|<[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*>")
 _PUNCT_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACE = re.compile(r"[ \t]*(?:\n[ \t]*)?")
-_TITLE = {'"': re.compile(r'"(?:[^"\\]|\\[\s\S])*"'), "'": re.compile(r"'(?:[^'\\]|\\[\s\S])*'"),
-          "(": re.compile(r"\((?:[^()\\]|\\[\s\S])*\)")}
-_DEFINITION = re.compile(r"^([ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t]+[ \t>]*)*)"
+_LONGEST = 4096  # a longer destination or title is not read to its end (linear time)
+# A destination without `<>`: no space or control, parentheses balanced (two levels deep here;
+# a deeper one ends early, which keeps its scheme, the part that decides)
+_DEST_CHAR = r"(?:\\[!-~]|[^\x00-\x20\x7f()\\]|\\(?![!-~]))"
+_DEST_RUN = re.compile(r"(?:{c}|\((?:{c}|\((?:{c})*\))*\))*".replace("{c}", _DEST_CHAR))
+_TITLE = {'"': re.compile(r'"(?:[^"\\]|\\[\s\S]){0,4096}"'),
+          "'": re.compile(r"'(?:[^'\\]|\\[\s\S]){0,4096}'"),
+          "(": re.compile(r"\((?:[^()\\]|\\[\s\S]){0,4096}\)")}
+_DEFINITION = re.compile(r"^([ \t>]*(?:(?:[-+*]|\d{1,9}[.)])[ \t][ \t>]*)*)"
                          r"\[((?:[^\\\[\]]|\\[\s\S]){0,999})\]:", re.M)
 
 
@@ -268,26 +274,18 @@ def _destination(md: str, i: int) -> tuple[str, int] | None:
     with balanced parentheses), unescaped, and where it ends; None when there is none."""
     if md.startswith("<", i):
         j = i + 1
-        while j < len(md) and md[j] not in "<>\n":
+        while j < min(len(md), i + _LONGEST) and md[j] not in "<>\n":
             j += 2 if md[j] == "\\" else 1
+        if j >= i + _LONGEST:
+            return "unsafe:", j
         if j >= len(md) or md[j] != ">":
             return None
         return _PUNCT_ESCAPE.sub(r"\1", md[i + 1:j]), j + 1
-    j, depth = i, 0
-    while j < len(md) and md[j] > " " and md[j] != "\x7f":
-        c = md[j]
-        if c == "\\":
-            j += 1
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            if depth == 0:
-                break
-            depth -= 1
-        j += 1
-    j = min(j, len(md))
+    j = _DEST_RUN.match(md, i, i + _LONGEST).end()
     if j == i and not md.startswith(")", i):
         return None
+    if j >= i + _LONGEST:  # cut short to stay linear: judged unsafe, whatever follows
+        return "unsafe:", j
     return _PUNCT_ESCAPE.sub(r"\1", md[i:j]), j
 
 

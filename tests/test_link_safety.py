@@ -113,3 +113,22 @@ def test_jsonld_answer_keeps_only_safe_links(out):
     assert "https://example.org/a_b" in links.hrefs and "mailto:a@b.org" in links.hrefs
     assert all(is_safe_href(h) for h in links.hrefs), links.hrefs
     assert links.images == []
+
+
+@pytest.mark.parametrize("unit", ["[](x", "[](javascript:", "[](<javascript:", "[](javascript: '",
+                                  "[[a](javascript:x)](javascript:y)", "![a](b) ", "<vbscript:x> ",
+                                  "[a]: javascript:x\n"])
+def test_link_scan_takes_linear_time(unit):
+    import time
+
+    def seconds(n: int) -> float:
+        text = unit * n
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            plain_markdown.safe_links(text)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    # twice the input, about twice the time (quadratic would be four times)
+    assert seconds(8000) < 3.2 * seconds(4000) + 0.01
