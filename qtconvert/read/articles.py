@@ -226,8 +226,10 @@ def _build(meta: Mapping[str, Any], body: str, path: str, base_url: str,
         if len(body) > MAX_ANSWER_CHARS:
             raise _Invalid("answer", f"{len(body):,} characters, more than the "
                                      f"{MAX_ANSWER_CHARS:,} allowed")
+        shift = meta.get("heading_shift")  # how far the export moved the answer's headings
         answer = answer_text.normalise_markdown(plain_markdown.split_answer(
-            _clean(body, "answer", path, warnings), set(_hrefs(meta.get("related")))))
+            _clean(body, "answer", path, warnings), set(_hrefs(meta.get("related"))),
+            shift if type(shift) is int else 0))
         keywords = _keywords(meta.get("keywords"), "keywords", path, warnings)
         description = _optional_text(meta, "description", "", path, warnings)
     if not answer.strip() or answer.strip() == "&nbsp;":

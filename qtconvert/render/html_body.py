@@ -11,14 +11,15 @@ from __future__ import annotations
 import html
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ..model import Article
+from ..model.link_safety import is_safe_href
 from ..model.plain_markdown import map_math
 from ..model.urls import pending_target
 from ..progress import Progress
 from . import pandoc, tex_repair
-from .links import SAFE_SCHEMES, Links, as_uri
+from .links import Links, as_uri
 from .typography import curl_tree
 
 __all__ = ["render_answers", "article_element", "parse_fragment"]
@@ -90,8 +91,8 @@ def _shift_headings(root: ET.Element, top: int) -> None:
 
 def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: str) -> None:
     """Every link in an answer leads to a safe place: a pending cross-reference becomes the
-    writer's address; any other href is made absolute against the article's web page, and one
-    that is not http(s) or mailto (`javascript:`, `file:`) loses its href and stays text.
+    writer's address; any other href that `link_safety` finds unsafe (`javascript:`, `file:`)
+    loses its href and stays text, and a safe one is made absolute against the article's page.
     Every href is made a valid URI (`as_uri`)."""
     for a in root.iter("a"):
         href = a.get("href")
@@ -100,12 +101,12 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
         if pending_target(href) is not None:
             new = resolve(href)
             internal = not new.startswith(("http:", "https:"))
+        elif not is_safe_href(href):
+            del a.attrib["href"]
+            continue
         else:
             new = urljoin(page_url, href.strip())
             internal = False
-            if urlsplit(new).scheme not in SAFE_SCHEMES:
-                del a.attrib["href"]
-                continue
         a.set("href", as_uri(new))
         a.set("class", " ".join(filter(None, [a.get("class"),
                                               "qt-xref" if internal else "qt-external"])))

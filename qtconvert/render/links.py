@@ -15,11 +15,11 @@ from types import MappingProxyType
 from urllib.parse import quote
 
 from ..model import Article, Collection, RelatedLink
+from ..model.link_safety import SAFE_SCHEMES
 from ..model.urls import pending_target
 
 __all__ = ["SAFE_SCHEMES", "as_uri", "LinkScope", "Links", "UriFor"]
 
-SAFE_SCHEMES = ("http", "https", "mailto")
 _URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")  # what a URI may hold as it is
 _URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
 _STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")

@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import yaml
-from qtconvert.executor import job_count
 
 import qtconvert
+from qtconvert.executor import job_count
 
 
 def floor(files: list[Path]) -> int:

@@ -11,9 +11,10 @@ import html
 import re
 from collections.abc import Callable
 from html.entities import html5 as _ENTITIES
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from ...model import plain_markdown
+from ...model.link_safety import is_safe_href
 from ...read.answer_text import MAX_NESTING
 
 __all__ = ["answer_html"]
@@ -44,7 +45,6 @@ _EM = (re.compile(r"\*(?=[^\s*])([^*<]*(?:<strong>[^*<]*</strong>[^*<]*)*)(?<=[^
        re.compile(r"_(?<!\w_)(?=[^\s_])([^_<]*(?:<strong>[^_<]*</strong>[^_<]*)*)(?<=[^\s_])_"
                   r"(?!\w)"))
 _BREAK = re.compile(r"(?: {2,}|\\)\n")
-_LINK_SCHEMES = ("http", "https", "mailto")
 _MAX_DEPTH = 2 * MAX_NESTING  # the reader refuses deeper answers; this bounds the recursion
 
 
@@ -280,9 +280,9 @@ class _AnswerHtml:
         href = self.resolve(href.strip())
         if "\x00" in href:
             return inner
-        href = urljoin(self.page_url, href)
-        if urlsplit(href).scheme.lower() not in _LINK_SCHEMES:
+        if not is_safe_href(href):
             return inner
+        href = urljoin(self.page_url, href)
         return f'<a href="{html.escape(href)}">{inner}</a>'
 
     @staticmethod

@@ -3,7 +3,8 @@
 `OUT/markdown/<subject-key>/<slug>.md` holds YAML front matter (the article's fields under
 their own names) and the answer as ordinary Markdown, followed by the related questions as a
 list of links (see `plain_markdown`). Links to articles written in the same build are relative
-paths; links to any other article are canonical web addresses.
+paths to the file; links to any other article are canonical web addresses. The file renders as
+written in CommonMark viewers, MkDocs, Hugo and Jekyll (see docs/markdown.md).
 """
 
 from __future__ import annotations
@@ -52,15 +53,15 @@ class MarkdownWriter(Writer):
         return path
 
     def uri_for(self, target: Article, source: Article) -> str | None:
-        """`../<subject-key>/<file>.md#<anchor>` when this build writes `target`, else None.
+        """`../<subject-key>/<file>.md` when this build writes `target`, else None.
 
-        Always through the parent folder, so that the link says which subject it goes to; the
-        fragment is the article's stable anchor (its `anchor` in the target's front matter).
+        Always through the parent folder, so that the link says which subject it goes to; no
+        fragment: the target's `anchor` lives in its front matter, never in a rendered page.
         """
         if self.selected.by_url(target.url) is None:
             return None
         path = self.path_of(target)
-        return f"../{path.parent.name}/{path.name}#{target.anchor}"
+        return f"../{path.parent.name}/{path.name}"
 
     def write(self) -> list[Path]:
         self.progress.start("Writing Markdown", len(self.selected))
@@ -74,7 +75,13 @@ class MarkdownWriter(Writer):
             self.progress.advance()
 
     def render(self, article: Article) -> str:
-        """The whole file: front matter, answer, related questions."""
+        """The whole file: front matter, answer, related questions.
+
+        The answer's links are made safe (`plain_markdown.safe_links`) and its headings moved
+        so that the highest is h2, the level of "Related questions" under the page title.
+        """
+        answer = plain_markdown.safe_links(self._resolve_links(article))
+        shift = plain_markdown.heading_shift(answer)
         hrefs = [_safe_href(self._links.related_href(link, article)) for link in article.related]
         lines = [
             f"id: {article.id}",
@@ -92,6 +99,9 @@ class MarkdownWriter(Writer):
         ]
         if article.no_index:
             lines.append("no_index: true")
+        if shift:
+            lines.append(f"heading_shift: {shift}")
+        lines.append("render_with_liquid: false")  # Jekyll: `{{` in C code and TeX is text
         if article.related:
             lines.append("related:")
         for link, href in zip(article.related, hrefs):
@@ -99,7 +109,7 @@ class MarkdownWriter(Writer):
                       f"  title: {yaml_scalar(link.title)}", f"  subject: {yaml_scalar(link.subject)}",
                       f"  url: {yaml_scalar(link.url)}", f"  href: {yaml_scalar(href)}"]
         front = "\n".join(lines) + "\n"
-        answer = plain_markdown.escape_html(self._resolve_links(article))
+        answer = plain_markdown.escape_html(plain_markdown.shift_headings(answer, shift))
         href_of = dict(zip(article.related, hrefs))  # the body lists each question once
         related = plain_markdown.related_block(
             (link.title, href_of[link]) for link in article.listed_related)

@@ -64,7 +64,7 @@ def content_out(tmp_path_factory):
 def _relative_links(collection: qtconvert.Collection, article: qtconvert.Article) -> str:
     def path(m: re.Match[str]) -> str:
         target = collection.by_url(m.group()[len(QTREF_SCHEME):])
-        return f"../{target.subject_key}/{target.slug}.md#{target.anchor}"
+        return f"../{target.subject_key}/{target.slug}.md"
     return re.sub(re.escape(QTREF_SCHEME) + r"[^)>\s]+", path, article.answer)
 
 
@@ -106,17 +106,14 @@ def test_related_links_are_relative_inside_the_build_and_canonical_outside(conte
     hrefs = {r["url"].rsplit("/", 1)[1]: r["href"] for r in related}
     regex = "how-do-you-use-regular-expressions-to-match-numbers-and-parentheses"
     sql = "what-is-sql-injection-and-how-can-it-be-prevented"
-    # written by this build: a relative path, with the target's stable anchor as fragment
-    assert hrefs[regex] == f"../computer-science/{regex}.md#qt-computer-science--{regex}"
+    # written by this build: a relative path to the page itself (an anchor would exist only in
+    # the target's front matter, never in a rendered page)
+    assert hrefs[regex] == f"../computer-science/{regex}.md"
     assert hrefs[sql] == f"https://quicktakes.io/learn/computer-science/questions/{sql}"
     assert text.endswith(plain_markdown.related_block((r["title"], r["href"]) for r in related))
     for href in hrefs.values():  # every relative link points at a file of the export
-        path, _, fragment = href.partition("#")
-        assert href.startswith("https://") or (content_out / "x" / path).resolve().is_file()
-        if not href.startswith("https://"):
-            target = yaml.safe_load((content_out / "x" / path).resolve().read_text()
-                                    .split("---\n")[1])
-            assert target["anchor"] == fragment
+        assert "#" not in href
+        assert href.startswith("https://") or (content_out / "x" / href).resolve().is_file()
 
 
 def test_links_to_subjects_not_built_become_canonical(tmp_path):
@@ -133,8 +130,7 @@ def test_answer_links_become_relative_paths(content_out):
     text = (content_out / "chemistry" /
             "what-is-the-ideal-gas-law-and-how-is-it-applied-in-stoichiometry.md").read_text()
     assert QTREF_SCHEME not in text
-    assert ("](../chemistry/how-do-you-balance-a-chemical-equation.md"
-            "#qt-chemistry--how-do-you-balance-a-chemical-equation)") in text
+    assert "](../chemistry/how-do-you-balance-a-chemical-equation.md)" in text
 
 
 TRICKY = {"title": "yes", "question": "1.0", "author": "No",
@@ -245,7 +241,7 @@ def test_the_related_list_shows_each_other_question_once(tmp_path):
     front, body = text.split("---\n")[1:]
     assert len(yaml.safe_load(front)["related"]) == 5  # the data as written
     listed = body[body.index(plain_markdown.RELATED_HEADING):].splitlines()[2:]
-    assert listed == ["- [What is y?](<../mathematics/y.md#qt-mathematics--y>)",
+    assert listed == ["- [What is y?](<../mathematics/y.md>)",
                       "- [What is z?](<https://quicktakes.io/learn/mathematics/questions/z>)"]
     assert_round_trip(qtconvert.load(tmp_path / "in"), tmp_path / "out" / "markdown")
 
@@ -264,7 +260,11 @@ def test_pandoc_renders_an_exported_article(content_out):
          "calculated.md").read_text(), "html", format="gfm+tex_math_dollars", extra_args=["-s"])
     parsed = _Tags()
     parsed.feed(html)
-    assert {"h3", "ol", "ul", "a"} <= set(parsed.tags)
+    assert {"h2", "ol", "ul", "a"} <= set(parsed.tags)
+    # the answer's sections (### on the site) and "Related questions" are both h2, under the
+    # page title (h1, from the front matter, as static-site tools set it)
+    headings = [t for t in parsed.tags if re.fullmatch(r"h[1-6]", t)]
+    assert headings.count("h1") == 1 and set(headings) == {"h1", "h2"}
     assert "<title>What are eigenvalues" in html  # the title comes from the front matter
 
 
