@@ -1,6 +1,6 @@
 """`--format jsonld`: schema.org JSON-LD per article, for search engines and bulk loading.
 
-Writes `OUT/jsonld/<subject-key>/<slug>.jsonld` (the article's graph, see `jsonld_profiles`),
+Writes `OUT/jsonld/<subject-key>/<slug>.jsonld` (the article's graph, see `profiles`),
 `<slug>.html` (the same graph as a `<script type="application/ld+json">` snippet that no answer
 text can break out of) and `<subject-key>/all.ndjson` (the subject's graphs, one per line).
 The site-wide files, `OUT/jsonld/all.ndjson` and the sitemaps (`sitemaps`), are made again at
