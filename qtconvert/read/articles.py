@@ -440,7 +440,7 @@ def _related_link(entry: Any, field: str, path: str, base_url: str,
                                    f"{MAX_QUESTION_CHARS:,}", "warning"))
         title = title[:MAX_QUESTION_CHARS]
     canonical = url if url.startswith(("http://", "https://")) else base_url + "/" + url.lstrip("/")
-    return RelatedLink(ident, title or url, subject[:MAX_NAME_CHARS], url, canonical, field)
+    return RelatedLink(ident, title or url, subject[:MAX_NAME_CHARS], url, canonical, field=field)
 
 
 def _link_text(value: Any) -> str:

@@ -16,7 +16,7 @@ from qtconvert.model import plain_markdown
 from qtconvert.model.link_safety import is_safe_href
 from qtconvert.render import html_body
 from qtconvert.writers.base import BuildOptions
-from qtconvert.writers.jsonld import answer_html
+from qtconvert.writers.jsonld import html_subset as answer_html
 
 UNSAFE = ["javascript:alert(1)", "JaVaScRiPt:alert(1)", "  javascript:alert(1)",
           "\tjavascript:alert(1)", "java\tscript:alert(1)", "java&#x09;script:alert(1)",

@@ -26,7 +26,7 @@ from qtconvert.read.answer_text import (
 )
 from qtconvert.read.articles import read_article
 from qtconvert.render import pandoc
-from qtconvert.writers.jsonld.answer_html import answer_html
+from qtconvert.writers.jsonld.html_subset import answer_html
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -70,7 +70,10 @@ def test_real_answers_nest_far_below_the_limit(corpus):
 
 def test_an_answer_nested_2500_deep_is_one_error_and_the_rest_builds(tmp_path):
     src, out = tmp_path / "src", tmp_path / "out"
-    write_article(src, "bad.md", answer=nested_list(2500), url="/learn/mathematics/questions/bad")
+    # list markers on one line: 2,500 levels in 5 KB (indented, the file would pass the reader's
+    # 256 KB bound on a whole file, which reports it first)
+    write_article(src, "bad.md", answer="Intro\\n\\n" + "- " * 2500 + "deep",
+                  url="/learn/mathematics/questions/bad")
     write_article(src, "quote.md", answer=">" * 2500 + " deep",
                   url="/learn/mathematics/questions/quote")
     write_article(src, "good.md", id=2, answer="A $x^2$ answer.\\n\\n- one\\n- two",
@@ -90,7 +93,7 @@ def test_an_answer_nested_2500_deep_is_one_error_and_the_rest_builds(tmp_path):
     assert [p.rsplit("/", 1)[-1] for p in pages] == ["q-good.xhtml"]
     assert (out / "pdf" / "mathematics.pdf").stat().st_size > 0
     assert sorted(p.name for p in (out / "jsonld" / "mathematics").iterdir()) == [
-        "good.html", "good.jsonld"]
+        "all.ndjson", "good.html", "good.jsonld"]  # the subject bundle too
     assert [p.name for p in (out / "markdown" / "mathematics").iterdir()] == ["good.md"]
 
 

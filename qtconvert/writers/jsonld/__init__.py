@@ -21,7 +21,7 @@ from typing import Any
 from ...model import Article
 from ...model.urls import safe_name
 from ..base import BuildOptions, Writer, option
-from .answer_html import answer_html
+from .html_subset import answer_html
 from .profiles import CONTEXT, Site, article_graph, check_profile
 from .sitemaps import MAX_URLS, Entry, sitemap_files
 

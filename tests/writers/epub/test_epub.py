@@ -199,7 +199,7 @@ def test_zip_layout_and_identical_rebuild(content_books, content, tmp_path):
 
 def test_the_package_is_written_by_ebooklib(content_books):
     """The design fixes the dependencies: ebooklib writes the container, with our pages and our
-    navigation document, and `epub_package` is the one module that imports it."""
+    navigation document, and `writers/epub/package.py` is the one module that imports it."""
     import ast
 
     import qtconvert
@@ -221,7 +221,7 @@ def test_the_package_is_written_by_ebooklib(content_books):
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             if any(n == "ebooklib" or n.startswith("ebooklib.") for n in names):
                 importers.add(path.relative_to(package).as_posix())
-    assert importers == {"epub_package.py"}
+    assert importers == {"writers/epub/package.py"}
 
 
 # -- navigation, links, index --------------------------------------------------------------------
@@ -481,16 +481,18 @@ def test_corpus_links_resolve(corpus_books):
 def test_uri_for_inside_the_book_only(content, tmp_path):
     from qtconvert.output import OutputFolder
     from qtconvert.read.recipes import books_for
-    from qtconvert.writers.epub import EpubWriter
+    from qtconvert.writers.epub import EpubWriter, book_scope, page_names
 
     options = BuildOptions(formats=("epub",))
     writer = EpubWriter(content, content, OutputFolder(tmp_path), options)
     books = {b.key: b for b in books_for(content, options.book)}
-    writer.build_book(books["mathematics"])
     maths, chem = content.by_subject("mathematics"), content.by_subject("chemistry")
-    assert writer.uri_for(maths[1], maths[0]) == f"q-{maths[1].slug}.xhtml#{maths[1].anchor}"
-    assert writer.uri_for(chem[0], maths[0]) is None
-    assert writer.uri_for(maths[0], chem[0]) is None
+    book = books["mathematics"]
+    links = writer.links(book_scope(book.articles, page_names(book.articles)))  # one book's
+    assert links.uri_for(maths[1], maths[0]) == f"q-{maths[1].slug}.xhtml#{maths[1].anchor}"
+    assert links.uri_for(chem[0], maths[0]) is None
+    assert links.uri_for(maths[0], chem[0]) is None
+    assert writer.uri_for(maths[1], maths[0]) is None  # no state: only a scope links inside
 
 
 def test_math_fallback_never_drops_tex():

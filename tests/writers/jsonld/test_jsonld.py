@@ -19,7 +19,7 @@ from qtconvert.cli import main
 from qtconvert.errors import UsageError
 from qtconvert.verify import schemaorg
 from qtconvert.writers.base import BuildOptions
-from qtconvert.writers.jsonld.answer_html import answer_html
+from qtconvert.writers.jsonld.html_subset import answer_html
 from qtconvert.writers.jsonld.profiles import PROFILES
 
 ALLOWED_TAGS = {"h1", "h2", "h3", "h4", "h5", "h6", "br", "ol", "ul", "li", "a", "p", "div", "b",

@@ -33,11 +33,12 @@ class Notes(Progress):
         self.notes.append(message)
 
 
-def _build(source: Path, out: Path, subjects=(), **pdf_options):
+def _build(source: Path, out: Path, subjects=(), book=None, stylesheet=None, **pdf_options):
     """(books, {book key: [pdf paths]}, notes) for a PDF build of `source`; `pdf_options` are
     the fields of `PdfOptions`."""
     collection = prepare(source)
-    opts = replace(PDF, subjects=subjects, format_options={"pdf": PdfOptions(**pdf_options)})
+    opts = replace(PDF, subjects=subjects, book=book, stylesheet=stylesheet,
+                   format_options={"pdf": PdfOptions(**pdf_options)})
     selected = collection.select(opts.subjects)
     notes = Notes()
     writer = PdfWriter(collection, selected, OutputFolder(out), opts, notes)

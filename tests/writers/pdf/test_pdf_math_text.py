@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from pathlib import Path
 
 import pypdf
@@ -37,8 +36,8 @@ def _norm(text: str) -> str:
 def math_pdf(request, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("math")
     write_article(folder / "src", answer=ANSWER)
-    build(folder / "src", folder / "out", replace(BuildOptions(formats=("pdf",)),
-                                                  pdf_variant=request.param))
+    build(folder / "src", folder / "out", BuildOptions(
+        formats=("pdf",), format_options={"pdf": {"variant": request.param}}))
     (path,) = (folder / "out" / "pdf").glob("*.pdf")
     return path
 
