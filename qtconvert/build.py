@@ -7,6 +7,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from .config import Config, load_config
 from .errors import BuildError, UsageError
@@ -15,9 +16,9 @@ from .model import Collection
 from .output import OutputFolder, check_out
 from .read import load
 from .read.recipes import books_for
-from .writers import BuildOptions, Progress, default_formats, get_writer
+from .writers import BuildOptions, Progress, Writer, default_formats, get_writer
 
-__all__ = ["BuildResult", "build", "prepare", "select_subjects"]
+__all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,20 @@ def select_subjects(collection: Collection, subjects: Sequence[str]) -> Collecti
         raise UsageError(f"no articles under subject {unknown[0]!r} (subjects: "
                          f"{', '.join(collection.subjects)})")
     return collection.select(subjects)
+
+
+def run_order(classes: Sequence[type[Writer]]) -> list[type[Writer]]:
+    """`classes` in the order asked for, except that a writer that `uses` what another
+    `provides` runs after it (the PDF before the EPUB, whose page list it gives)."""
+    order = list(classes)
+    for cls in classes:
+        producers = [order.index(c) for c in order
+                     if c is not cls and set(c.provides) & set(cls.uses)]
+        if producers and order.index(cls) < max(producers):
+            last = max(producers)
+            order.remove(cls)
+            order.insert(last, cls)  # just after the last producer, which moved up by one
+    return order
 
 
 def _config_for(source: str | os.PathLike[str]) -> Config:
@@ -76,14 +91,17 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     if options.book is not None:
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
     progress = progress or Progress()
+    handed: dict[str, Any] = {}  # what a writer hands to the ones after it (`Writer.handover`)
     with OutputFolder(out) as folder:  # locked; the manifest is updated when it closes
         if options.clean:
             for cls in writer_classes:
                 folder.check_sweep(cls.name)
-        for cls in writer_classes:
-            writer = cls(collection, selected, folder, options, progress)
+        for cls in run_order(writer_classes):
+            writer = cls(collection, selected, folder, options, progress, handed)
             writer.write()
             writer.finish()
+            handed.update({name: value for name, value in writer.handover().items()
+                           if name in cls.provides})
             if options.clean:
                 removed = folder.sweep(cls.name)
                 if removed:

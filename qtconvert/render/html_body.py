@@ -22,9 +22,15 @@ from . import pandoc, tex_repair
 from .links import Links, as_uri
 from .typography import curl_tree
 
-__all__ = ["render_answers", "article_element", "parse_fragment"]
+__all__ = ["render_answers", "article_element", "parse_fragment", "BLOCK_KEY", "block_key",
+           "blocks"]
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+#: the attribute that names a block of an article (`<anchor>/<n>`), where a printed page may begin
+BLOCK_KEY = "data-qt-block"
+_BLOCKS = frozenset({*_HEADINGS, "p", "li", "pre", "table", "tr", "blockquote", "dt", "dd",
+                     "figure", "hr"})
+_MATHML = "{http://www.w3.org/1998/Math/MathML}math"
 
 
 def render_answers(articles: Sequence[Article], options: pandoc.PandocOptions,
@@ -112,13 +118,37 @@ def _rewrite_links(root: ET.Element, resolve: Callable[[str], str], page_url: st
                                               "qt-xref" if internal else "qt-external"])))
 
 
+def _is_block(el: ET.Element) -> bool:
+    if el.tag in _BLOCKS:
+        return True
+    if el.tag == _MATHML or el.tag == "math":  # pandoc's MathML (the EPUB) ...
+        return el.get("display") == "block"
+    return el.tag == "span" and "display" in (el.get("class") or "").split() and (
+        "math" in (el.get("class") or "").split())  # ... and its TeX (the PDF)
+
+
+def blocks(section: ET.Element) -> list[ET.Element]:
+    """The blocks of an article section where a page may begin, in reading order: headings,
+    paragraphs, list items, table rows, code blocks, display formulas. The EPUB (MathML) and
+    the PDF (TeX) see the same blocks in the same order, so a block's number names one place
+    in both."""
+    return [el for el in section.iter() if _is_block(el)]
+
+
+def block_key(anchor: str, number: int) -> str:
+    """The `BLOCK_KEY` value of an article's block number `number`."""
+    return f"{anchor}/{number}"
+
+
 def article_element(article: Article, fragment: str, links: Links, *,
-                    question_level: int = 2, related_title: str = "Related questions"
-                    ) -> ET.Element:
+                    question_level: int = 2, related_title: str = "Related questions",
+                    mark_blocks: bool = False) -> ET.Element:
     """`<section id=anchor>`: the question as heading, the answer, the related questions.
 
     Links inside the answer to other articles and the related questions are resolved with
     `links` (the unit's scope); internal ones get class `qt-xref`, others `qt-external`.
+    With `mark_blocks`, each of `blocks(section)` carries `BLOCK_KEY`, so the PDF's layout can
+    say which block begins each page (the EPUB's page list).
     """
     section = ET.Element("section", {"id": article.anchor, "class": "qt-article"})
     heading = ET.SubElement(section, f"h{question_level}", {"class": "qt-question"})
@@ -153,4 +183,7 @@ def article_element(article: Article, fragment: str, links: Links, *,
                                         "class": "qt-xref" if internal else "qt-external"})
             a.text = link.title
     curl_tree(section)  # typographic quotes; code and math stay as written
+    if mark_blocks:
+        for n, el in enumerate(blocks(section)):
+            el.set(BLOCK_KEY, block_key(anchor, n))
     return section

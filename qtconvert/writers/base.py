@@ -103,9 +103,15 @@ class Writer:
     makes_books: ClassVar[bool] = False  #: writes books, so `options.book` (a recipe) applies
     #: this format's options: a frozen dataclass whose fields are made with `option(...)`
     Options: ClassVar[type] = NoOptions
+    #: names of what `handover` gives the writers that run after this one in the same build
+    provides: ClassVar[tuple[str, ...]] = ()
+    #: names this writer reads from `handed` when a writer of the same build provides them
+    #: (the driver runs that writer first)
+    uses: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,
-                 options: BuildOptions, progress: Progress | None = None) -> None:
+                 options: BuildOptions, progress: Progress | None = None,
+                 handed: Mapping[str, Any] | None = None) -> None:
         #: every article read and filtered: the space cross-references resolve in
         self.collection = collection
         #: the articles this build writes (the chosen subjects)
@@ -115,6 +121,8 @@ class Writer:
         #: this format's own options (an instance of `Options`)
         self.format_options = options.for_format(type(self))
         self.progress = progress or Progress()
+        #: what earlier writers of this build handed over (`handover`), by name
+        self.handed: Mapping[str, Any] = MappingProxyType(dict(handed or {}))
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -136,6 +144,11 @@ class Writer:
 
     def finish(self) -> None:
         """Called once after `write`; for summaries, indexes and clean-up."""
+
+    def handover(self) -> Mapping[str, Any]:
+        """Called after `finish`: what this writer made that later writers of the build may
+        use, by the names in `provides` (the PDF's page starts, for the EPUB's page list)."""
+        return {}
 
     # -- helpers for subclasses ----------------------------------------------------------------
 

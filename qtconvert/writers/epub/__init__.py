@@ -5,6 +5,10 @@ landmarks), one XHTML page per article (question, answer, related questions), an
 the articles' keywords. Pandoc converts the answers in batches while the pages of earlier
 batches are built, so the build takes little longer than pandoc alone; `epub_package` hands
 the pages to ebooklib, which writes the file.
+
+When the PDF of the same book is made in the same build, the PDF writer (which then runs
+first) hands over where its pages begin (`PRINTED_PAGES`), and the book carries them: a
+page-break marker per printed page and a page list (`pages`). Without it the book is as ever.
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ import datetime as _dt
 import html
 import itertools
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from ...errors import BuildError, UsageError
 from ...model import Article
 from ...model.books import Book, counted, subject_runs
+from ...model.printed_pages import PRINTED_PAGES, PageStart, PrintedPages
 from ...package_data import stylesheet
 from ...render import html_body
 from ...render.links import Links, LinkScope
@@ -30,6 +35,7 @@ from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
 from .nav import NavEntry, nav_body
 from .package import EpubPackage, Item, Metadata
+from .pages import page_id
 from .xhtml import STYLESHEET, article_document, document
 
 __all__ = ["EpubWriter", "CONFORMS_TO"]
@@ -40,6 +46,8 @@ _SUMMARY = ("Reflowable text with a table of contents, landmarks and an index li
             "question; headings mark each question and the parts of its answer. Math is MathML "
             "with its TeX source as alternative text; the cover image has a text description. "
             "No flashing, motion or sound.")
+_PAGES_SUMMARY = (" Page-break markers and a page list give the page numbers of the printed "
+                  "(PDF) edition.")
 
 
 class EpubWriter(Writer):
@@ -49,6 +57,7 @@ class EpubWriter(Writer):
     suffix = ".epub"
     description = "EPUB 3 study books, one per subject (or one per --book recipe)"
     makes_books = True
+    uses = (PRINTED_PAGES,)
 
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:
@@ -72,6 +81,8 @@ class EpubWriter(Writer):
             raise BuildError(f"book {book.key!r} has no articles")
         files = page_names(book.articles)
         scope = book_scope(book.articles, files)
+        printed = self._printed_pages(book)
+        starts = _starts_by_article(book.articles, printed)
         groups = subject_groups(book.articles)
         newest = max(a.date for a in book.articles)
         modified = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
@@ -83,7 +94,9 @@ class EpubWriter(Writer):
             subjects=tuple(dict.fromkeys((*book.subjects, *book.keywords))),
             description=f"{counted(len(book.articles), 'question and answer')} on "
                         f"{', '.join(book.subjects)}, from QuickTakes.",
-            source=self.collection.base_url, accessibility_summary=_SUMMARY))
+            source=self.collection.base_url,
+            print_source=printed.edition if printed is not None else "",
+            accessibility_summary=_SUMMARY + (_PAGES_SUMMARY if printed is not None else "")))
         lang = book.language
         accent = accent_colour(book.cover_colour)  # every page takes the cover's colour
         package.add(Item("cover.svg", "image/svg+xml", "cover-image"), cover_svg(book))
@@ -102,11 +115,14 @@ class EpubWriter(Writer):
                      ("toc", "nav.xhtml#toc", "Contents"), ("bodymatter", first, "Questions")]
         if index:
             landmarks.append(("index", index[0].href, "Index"))
+        page_list = [(p.label, f"{files[url]}#{page_id(p.label)}")
+                     for url, p in _in_page_order(book.articles, starts)]
         package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
-                     document("Contents", nav_body(toc, landmarks), lang, accent=accent))
+                     document("Contents", nav_body(toc, landmarks, page_list), lang,
+                              accent=accent))
         has_math = False
         pages = self._article_pages(book.key, [a for _, _, arts in groups for a in arts], lang,
-                                    files, self.links(scope), accent)
+                                    files, self.links(scope), accent, starts)
         for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
             if len(groups) > 1:
                 package.add(Item(entry.href, XHTML, spine=True), document(name, (
@@ -128,6 +144,8 @@ class EpubWriter(Writer):
             features.insert(0, "MathML")
         if index:
             features.append("index")
+        if printed is not None:
+            features += ["pageBreakMarkers", "pageNavigation"]
         package.metadata.accessibility_features = tuple(features)
         # EPUB Accessibility 1.1: a conformance claim names who evaluated it (the publisher,
         # whose build checks the book with EPUBCheck and the tests in tests/writers/epub)
@@ -135,14 +153,28 @@ class EpubWriter(Writer):
                                    ("a11y:certifiedBy", package.metadata.publisher)]
         return package.to_bytes()
 
+    def _printed_pages(self, book: Book) -> PrintedPages | None:
+        """The pages of `book`'s PDF made in this build; None without one (or when the PDF
+        is split into volumes, each numbered from 1: no one page number names a place)."""
+        handed = self.handed.get(PRINTED_PAGES)
+        if handed is None:
+            return None
+        printed = handed.get(book.key)
+        if printed is None:
+            self.progress.note(f"epub: {book.key}: no page list (its PDF is printed in "
+                               "volumes that each number their pages from 1)")
+        return printed
+
     def _article_pages(self, key: str, articles: Sequence[Article], lang: str,
-                       files: dict[str, str], links: Links, accent: str
+                       files: dict[str, str], links: Links, accent: str,
+                       starts: Mapping[str, Sequence[PageStart]]
                        ) -> Iterator[tuple[Article, bytes, bool]]:
         """Each article's page, in order, built while pandoc converts the next batches."""
         documents = set(files.values())
         self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
-            page, math = article_document(article, fragment, links, documents, lang, accent)
+            page, math = article_document(article, fragment, links, documents, lang, accent,
+                                          starts.get(article.url, ()))
             self.progress.advance()
             yield article, page, math
         self.progress.done()
@@ -185,6 +217,25 @@ def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkS
     if index:  # once: each index page opens with a line of links to its letters
         toc.append(NavEntry("Index", index[0].href))
     return toc
+
+
+def _starts_by_article(articles: Sequence[Article], printed: PrintedPages | None
+                       ) -> dict[str, list[PageStart]]:
+    """Article url -> the printed pages that begin in it, in page order."""
+    if printed is None:
+        return {}
+    urls = {a.anchor: a.url for a in articles}
+    starts: dict[str, list[PageStart]] = {}
+    for page in printed.pages:
+        if page.anchor in urls:
+            starts.setdefault(urls[page.anchor], []).append(page)
+    return starts
+
+
+def _in_page_order(articles: Sequence[Article], starts: Mapping[str, Sequence[PageStart]]
+                   ) -> list[tuple[str, PageStart]]:
+    """(article url, page) for every page start, in the book's reading order."""
+    return [(a.url, p) for a in articles for p in starts.get(a.url, ())]
 
 
 def book_scope(articles: Sequence[Article], files: dict[str, str]) -> LinkScope:

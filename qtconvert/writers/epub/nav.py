@@ -31,11 +31,20 @@ def _ol(entries: Sequence[NavEntry], depth: int) -> str:
     return f"<ol{cls}>\n" + "\n".join(items) + "\n</ol>"
 
 
-def nav_body(toc: Sequence[NavEntry], landmarks: Sequence[tuple[str, str, str]]) -> str:
-    """The nav document's body. `landmarks`: (epub:type, href, label) triples."""
+def nav_body(toc: Sequence[NavEntry], landmarks: Sequence[tuple[str, str, str]],
+             pages: Sequence[tuple[str, str]] = ()) -> str:
+    """The nav document's body. `landmarks`: (epub:type, href, label) triples; `pages`:
+    (label, href) of the printed edition's pages, for a page list (none when empty)."""
     marks = "\n".join(f'<li><a epub:type="{t}" href="{escape(h)}">{escape(label)}</a></li>'
                       for t, h, label in landmarks)
-    return (f'<nav epub:type="toc" role="doc-toc" id="toc" class="qt-toc">\n'
+    body = (f'<nav epub:type="toc" role="doc-toc" id="toc" class="qt-toc">\n'
             f"<h1>Contents</h1>\n{_ol(toc, 1)}\n</nav>\n"
             f'<nav epub:type="landmarks" id="landmarks" hidden="hidden" aria-label="Landmarks">\n'
             f"<h2>Landmarks</h2>\n<ol>\n{marks}\n</ol>\n</nav>")
+    if pages:
+        items = "\n".join(f'<li><a href="{escape(h)}">{escape(label)}</a></li>'
+                          for label, h in pages)
+        body += (f'\n<nav epub:type="page-list" role="doc-pagelist" id="page-list" '
+                 f'hidden="hidden" aria-label="Pages of the printed edition">\n'
+                 f"<h2>Pages</h2>\n<ol>\n{items}\n</ol>\n</nav>")
+    return body

@@ -51,6 +51,7 @@ class Metadata:
     subjects: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    print_source: str = ""  #: the printed edition whose page breaks the book carries
     accessibility_summary: str = ""
     accessibility_features: tuple[str, ...] = ()
     extra: list[tuple[str, str]] = field(default_factory=list)  #: (property, value) metas
@@ -112,11 +113,17 @@ class EpubPackage:
             book.add_metadata("DC", "description", m.description)
         if m.source:
             book.add_metadata("DC", "source", m.source)
+        if m.print_source:
+            book.add_metadata("DC", "source", m.print_source)
         a11y = [("schema:accessMode", "textual"), ("schema:accessMode", "visual"),
                 ("schema:accessModeSufficient", "textual")]
         a11y += [("schema:accessibilityFeature", f) for f in m.accessibility_features]
         a11y += [("schema:accessibilityHazard", "none"),
                  ("schema:accessibilitySummary", m.accessibility_summary)]
+        if m.print_source:
+            # EPUB Accessibility 1.1's pageBreakSource is in the meta property vocabulary
+            # (no `a11y:` prefix, which EPUBCheck 5 rejects); it replaces `source-of`
+            a11y.append(("pageBreakSource", m.print_source))
         for prop, value in a11y + m.extra:
             if value:
                 book.add_metadata(None, "meta", value, {"property": prop})

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Collection as Container
+from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 from ...model import Article
+from ...model.printed_pages import PageStart
 from ...render.html_body import article_element
 from ...render.links import SAFE_SCHEMES, Links
 from ...render.typography import curly_quotes
 from .mathml import finish_math
+from .pages import add_page_breaks
 
 __all__ = ["document", "serialize", "article_document", "STYLESHEET"]
 
@@ -96,9 +99,13 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
 
 
 def article_document(article: Article, fragment: str, links: Links, files: Container[str],
-                     language: str, accent: str | None = None) -> tuple[bytes, bool]:
-    """(the article's XHTML page, whether it holds MathML). `files`: the book's documents."""
+                     language: str, accent: str | None = None,
+                     pages: Sequence[PageStart] = ()) -> tuple[bytes, bool]:
+    """(the article's XHTML page, whether it holds MathML). `files`: the book's documents;
+    `pages`: the printed pages that begin in this article (their page-break markers)."""
     section = article_element(article, _NOT_XML.sub("", fragment), links, question_level=1)
+    if pages:
+        add_page_breaks(section, pages)
     _fix_links(section, files)
     _wrap_tables(section)
     has_math = finish_math(section)

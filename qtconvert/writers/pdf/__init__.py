@@ -6,11 +6,17 @@ running heads, bookmarks and the page numbers of cross-references. A book larger
 `max_articles_per_volume` is split into volumes, each rendered and released before the next,
 so memory stays bounded; while WeasyPrint lays out one volume (in a child process, on one
 core), the next one's HTML is prepared. A link to a question in another volume goes to its web address.
+
+The layout also says which article block begins each page (`weasy.page_starts`): for a book
+printed in one volume the writer hands these over (`PRINTED_PAGES`), so an EPUB made in the
+same build carries the printed page numbers.
 """
 
 from __future__ import annotations
 
+import uuid
 import xml.etree.ElementTree as ET
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -18,6 +24,7 @@ from typing import ClassVar
 from ...errors import UsageError
 from ...model import Article
 from ...model.books import Book, Volume, counted, split_volumes
+from ...model.printed_pages import PRINTED_PAGES, PageStart, PrintedPages
 from ...output import writing
 from ...package_data import data_dir, stylesheet
 from ...read import recipes
@@ -27,7 +34,7 @@ from ...render.pandoc import PandocOptions
 from ..base import BuildOptions, Progress, Writer, option, whole_number
 from . import document, math_svg, weasy
 
-__all__ = ["PdfWriter", "PdfOptions", "volume_scope"]
+__all__ = ["PdfWriter", "PdfOptions", "volume_scope", "edition_identifier"]
 
 PAPER_SIZES = ("A4", "Letter")
 
@@ -52,11 +59,14 @@ class PdfWriter(Writer):
     description: ClassVar[str] = "printable study guides (WeasyPrint): OUT/pdf/<book>.pdf"
     makes_books: ClassVar[bool] = True
     Options = PdfOptions
+    provides = (PRINTED_PAGES,)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.math = math_svg.MathRenderer(jobs=self.options.job_count)
         self.refused: list[str] = []  #: URLs the fetcher refused, over the whole build
+        #: book key -> where its printed pages begin (books printed in one volume)
+        self.printed_pages: dict[str, PrintedPages] = {}
 
     # -- the contract ------------------------------------------------------------------------
 
@@ -104,6 +114,10 @@ class PdfWriter(Writer):
             self.progress.advance()
             self.progress.done()
             self.refused.extend(result.refused)
+            if volume.count == 1:  # a split book numbers each volume's pages from 1
+                self.printed_pages[volume.book.key] = PrintedPages(
+                    volume.book.key, self.edition_identifier(volume.book),
+                    tuple(_page_start(label, key) for label, key in result.page_starts))
             written.append(self.out.commit(tmp, path))
         if self.math.failures:
             self.progress.note(f"pdf: {self.math.failures} formula(s) could not be typeset and "
@@ -112,6 +126,17 @@ class PdfWriter(Writer):
             self.progress.note(f"pdf: refused to load {len(self.refused)} resource(s) from "
                                f"outside qtconvert's styles, e.g. {self.refused[0]}")
         return written
+
+    def handover(self) -> Mapping[str, object]:
+        return {PRINTED_PAGES: dict(self.printed_pages)}
+
+    def edition_identifier(self, book: Book) -> str:
+        """The printed edition's identifier: `urn:uuid:` from what decides its pages (the
+        book's articles, the paper, page breaks), the same for the same input."""
+        o = self.format_options
+        name = "\n".join(["qtconvert-pdf:" + book.key, o.paper, str(o.page_breaks),
+                          *(a.url for a in book.articles)])
+        return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
 
     # -- steps -------------------------------------------------------------------------------
 
@@ -137,7 +162,7 @@ class PdfWriter(Writer):
         return document.document(volume, sections, page_breaks=self.format_options.page_breaks)
 
     def _section(self, article: Article, fragment: str, links: Links) -> ET.Element:
-        section = html_body.article_element(article, fragment, links)
+        section = html_body.article_element(article, fragment, links, mark_blocks=True)
         heading = section.find("h2")
         if heading is not None:  # as printed (typographic quotes)
             question = "".join(heading.itertext())
@@ -152,6 +177,11 @@ class PdfWriter(Writer):
 def volume_scope(volume: Volume) -> LinkScope:
     """Inside a printed volume every question is `#anchor` (a page reference)."""
     return LinkScope({a.url: "#" + a.anchor for a in volume.articles})
+
+
+def _page_start(label: str, key: str) -> PageStart:
+    anchor, number = key.rsplit("/", 1)
+    return PageStart(label, anchor, int(number))
 
 
 def _fix_local_links(section: ET.Element, anchor: str) -> None:

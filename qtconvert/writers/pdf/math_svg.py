@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 
+from ...render.html_body import BLOCK_KEY
 from ...render.pandoc import span_tex
 
 __all__ = ["MathImage", "MathRenderer", "typeset", "math_spans", "lift_display", "SIZE"]
@@ -333,9 +334,11 @@ def typeset(root: ET.Element, renderer: MathRenderer) -> None:
             continue
         tex, display = found
         image = renderer.image(tex, display)
-        tail = span.tail
+        tail, key = span.tail, span.get(BLOCK_KEY)
         span.clear()
         span.tail = tail
+        if key is not None:  # a display formula's block key (the EPUB's page list) stays
+            span.set(BLOCK_KEY, key)
         kind = "display" if display else "inline"
         if image is None:
             span.set("class", f"qt-math-fallback qt-math-{kind}")

@@ -31,9 +31,10 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...errors import BuildError, UsageError
+from ...render.html_body import BLOCK_KEY
 
 __all__ = ["LocalFetcher", "RenderResult", "PdfJob", "supported_variants", "check_variant",
-           "write_pdf", "start_pdf", "stylesheet_warnings"]
+           "write_pdf", "start_pdf", "stylesheet_warnings", "page_starts"]
 
 
 def supported_variants() -> tuple[str, ...]:
@@ -96,6 +97,8 @@ class RenderResult:
     refused: tuple[str, ...]  #: URLs the fetcher refused
     warnings: tuple[str, ...]  #: what WeasyPrint logged as warnings or errors
     seconds: float = 0.0  #: time WeasyPrint took
+    #: (page label, block key) for each page on which a marked block begins (`page_starts`)
+    page_starts: tuple[tuple[str, str], ...] = ()
 
 
 class _Collect(logging.Handler):
@@ -153,12 +156,12 @@ def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path] = (), css:
     propagate, logger.propagate = logger.propagate, False
     start = time.perf_counter()
     try:
-        pages = _render(html, target, stylesheets, css, base_dir, variant, fetcher)
+        pages, starts = _render(html, target, stylesheets, css, base_dir, variant, fetcher)
     finally:
         logger.removeHandler(collect)
         logger.propagate = propagate
     return RenderResult(pages, tuple(fetcher.refused), tuple(collect.messages),
-                        time.perf_counter() - start)
+                        time.perf_counter() - start, starts)
 
 
 class PdfJob:
@@ -255,7 +258,30 @@ def _render(html: str, target: Path, stylesheets: Sequence[Path], css_text: str,
     document = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
         stylesheets=css, font_config=fonts, pdf_variant=variant)
     pages = len(document.pages)
+    starts = page_starts(document)
     document.write_pdf(target, pdf_variant=variant)
     del document, css, fonts
     gc.collect()  # a laid-out volume holds hundreds of MB in reference cycles
-    return pages
+    return pages, starts
+
+
+def page_starts(document) -> tuple[tuple[str, str], ...]:
+    """(page label, block key) for each page of a laid-out WeasyPrint `Document` on which an
+    element marked with `BLOCK_KEY` begins: the first such element, in reading order, that no
+    earlier page held (a paragraph continued from the page before does not begin a page; a
+    block WeasyPrint split into two elements with one key begins where its first part does).
+    The label is the page's number as print.css prints it: `counter(page)`, never reset."""
+    seen: set[str] = set()
+    starts = []
+    for number, page in enumerate(document.pages, 1):
+        first = None
+        for box in page._page_box.descendants():
+            element = getattr(box, "element", None)
+            key = element.get(BLOCK_KEY) if element is not None else None
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            first = first or key
+        if first is not None:
+            starts.append((str(number), first))
+    return tuple(starts)
