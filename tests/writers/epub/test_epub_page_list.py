@@ -106,7 +106,7 @@ def test_the_marker_precedes_the_text_that_begins_the_printed_page(built):
                     continue
                 following = children[n + 1:]
                 if not (el.tail or "").strip() and following and following[0].tag != f"{XHTML}h1":
-                    if following[0].find(f".//{{http://www.w3.org/1998/Math/MathML}}math") \
+                    if following[0].find(".//{http://www.w3.org/1998/Math/MathML}math") \
                             is not None or following[0].tag.endswith("math"):
                         continue
                 text = " ".join([el.tail or "", *(t for f in following for t in f.itertext())])
