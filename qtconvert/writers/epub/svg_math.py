@@ -11,6 +11,7 @@ its TeX in `<code class="tex">`, as the MathML pages do; never dropped.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from ...render.math_svg import MathImage, MathRenderer, span_formula
@@ -19,6 +20,8 @@ __all__ = ["SVG_NS", "inline_svg"]
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _NS_LEN = len(SVG_NS) + 2
+_GLUED_BEFORE = re.compile(r"\S+$")  # text touching a formula: `(` before it, `,` after it
+_GLUED_AFTER = re.compile(r"^\S+")
 
 
 def _svg(image: MathImage, tex: str, display: bool) -> ET.Element:
@@ -45,6 +48,7 @@ def inline_svg(root: ET.Element, renderer: MathRenderer) -> bool:
     `\\[..\\]`) by its SVG, or by its TeX as code; True if any SVG was set (the page then needs
     the manifest property `svg`). A display formula is a centred block of its own."""
     found = False
+    parents = {child: parent for parent in root.iter() for child in parent}
     for span in list(root.iter("span")):
         formula = span_formula(span)
         if formula is None:
@@ -65,7 +69,30 @@ def inline_svg(root: ET.Element, renderer: MathRenderer) -> bool:
             span.set("class", "qt-math-display")
             span.append(svg)
         else:
-            span.tag = "svg"
-            span.attrib.update(svg.attrib)
-            span.extend(list(svg))
+            span.set("class", "qt-math-inline")
+            span.set("style", "white-space:nowrap")
+            span.append(svg)
+            _glue(span, parents.get(span))
     return found
+
+
+def _glue(span: ET.Element, parent: ET.Element | None) -> None:
+    """Move the text touching an inline formula into its no-wrap `span`, so that a line never
+    breaks between the formula and its punctuation (`$K_a$,` with the comma on the next line:
+    browsers may break beside an image where they would not beside a letter)."""
+    after = _GLUED_AFTER.match(span.tail or "")
+    if after:
+        span[-1].tail = after.group()
+        span.tail = span.tail[after.end():]
+    if parent is None:
+        return
+    index = list(parent).index(span)
+    before = parent[index - 1] if index else None
+    text = (before.tail if before is not None else parent.text) or ""
+    glued = _GLUED_BEFORE.search(text)
+    if glued:
+        span.text = glued.group()
+        if before is not None:
+            before.tail = text[:glued.start()]
+        else:
+            parent.text = text[:glued.start()]
