@@ -87,7 +87,7 @@ def test_the_text_layer_fits_over_its_formula():
 def test_identical_formulas_are_typeset_once(monkeypatch):
     calls = []
     real = math_svg.render_one
-    monkeypatch.setattr(math_svg, "render_one", lambda t, d: calls.append(t) or real(t, d))
+    monkeypatch.setattr(math_svg, "render_one", lambda t, *rest: calls.append(t) or real(t, *rest))
     renderer = MathRenderer()
     root = ET.fromstring('<div>' + '<span class="math inline">\\(a+b\\)</span>' * 5 + '</div>')
     typeset(root, renderer)
