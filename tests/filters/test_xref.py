@@ -11,8 +11,7 @@ from qtconvert.filters.xref import QTREF_SCHEME, parse_article_url, related_coun
 
 from qtconvert import model
 from qtconvert.output import OutputFolder
-from qtconvert.render import html_body
-from qtconvert.render import pandoc
+from qtconvert.render import html_body, pandoc
 from qtconvert.render.links import as_uri
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers.base import BuildOptions, Writer

@@ -78,8 +78,7 @@ def test_backslash_n_alone_or_in_a_string_inside_inline_code_stays():
 def test_a_lone_equals_line_in_display_math_does_not_make_a_heading():
     """digital-media: a matrix equation in a list item with `=` on a line of its own; pandoc
     read that line as a setext underline and made the item's text a heading."""
-    from qtconvert.render import pandoc
-    from qtconvert.render import tex_repair
+    from qtconvert.render import pandoc, tex_repair
 
     answer = ("3. As a matrix:\n   $$\n   \\begin{bmatrix} x \\end{bmatrix}\n   =\n"
               "   \\begin{bmatrix} a \\end{bmatrix}\n   $$\n")

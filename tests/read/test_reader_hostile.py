@@ -13,8 +13,7 @@ from conftest import CORPUS, article_text, needs_corpus, write_article
 import qtconvert
 from qtconvert.model import Collection, Diagnostic
 from qtconvert.read import articles as reader
-from qtconvert.read import front_matter
-from qtconvert.read import parallel_read
+from qtconvert.read import front_matter, parallel_read
 
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 

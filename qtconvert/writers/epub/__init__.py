@@ -17,8 +17,10 @@ import datetime as _dt
 import html
 import itertools
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from ...errors import BuildError, UsageError
@@ -28,24 +30,41 @@ from ...model.printed_pages import PRINTED_PAGES, PageStart, PrintedPages
 from ...package_data import stylesheet
 from ...render import html_body
 from ...render.links import Links, LinkScope
+from ...render.math_svg import MathRenderer
 from ...render.pandoc import PandocOptions
 from ...render.typography import curly_quotes
-from ..base import BuildOptions, Writer
+from ..base import BuildOptions, Writer, option
 from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
+from .mathml import finish_math
 from .nav import NavEntry, nav_body
 from .package import EpubPackage, Item, Metadata
 from .pages import page_id
+from .svg_math import inline_svg
 from .xhtml import STYLESHEET, article_document, document
 
-__all__ = ["EpubWriter", "CONFORMS_TO"]
+__all__ = ["EpubWriter", "EpubOptions", "CONFORMS_TO", "MATH_FORMS"]
 
 XHTML = "application/xhtml+xml"
 CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
 _SUMMARY = ("Reflowable text with a table of contents, landmarks and an index linking to every "
-            "question; headings mark each question and the parts of its answer. Math is MathML "
-            "with its TeX source as alternative text; the cover image has a text description. "
-            "No flashing, motion or sound.")
+            "question; headings mark each question and the parts of its answer. {math} The "
+            "cover image has a text description. No flashing, motion or sound.")
+_MATH_SUMMARY = {
+    "mathml": "Math is MathML with its TeX source as alternative text.",
+    "svg": "Math is drawn as SVG images, not MathML; each formula has its TeX source as its "
+           "text alternative (a screen reader reads the TeX, not spoken math).",
+}
+MATH_FORMS = tuple(_MATH_SUMMARY)  #: the values of --epub-math
+
+
+@dataclass(frozen=True)
+class EpubOptions:
+    """`--format epub`'s own options."""
+
+    math: str = option("mathml", "--epub-math", "how formulas are written: mathml (default) or "
+                       "svg (images with their TeX as text alternative, for reading systems "
+                       "without MathML such as Kindle)", choices=MATH_FORMS)
 _PAGES_SUMMARY = (" Page-break markers and a page list give the page numbers of the printed "
                   "(PDF) edition.")
 
@@ -58,9 +77,19 @@ class EpubWriter(Writer):
     description = "EPUB 3 study books, one per subject (or one per --book recipe)"
     makes_books = True
     uses = (PRINTED_PAGES,)
+    Options = EpubOptions
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        #: `--epub-math svg`: formulas typeset once per build, across its books
+        self.math = MathRenderer(jobs=self.options.job_count, flat=True)
 
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:
+        math = options.for_format(cls).math
+        if math not in MATH_FORMS:
+            raise UsageError(f"--epub-math: unknown value {math!r} (supported: "
+                             f"{', '.join(MATH_FORMS)})")
         stylesheet(options.stylesheet, "epub.css")
 
     def write(self) -> list[Path]:
@@ -70,6 +99,9 @@ class EpubWriter(Writer):
         for book in books_for(self.selected, self.options.book):
             data = self.build_book(book)
             written.append(self.out.write_bytes(self.out.path("epub", book.key + self.suffix), data))
+        if self.math.failures:
+            self.progress.note(f"epub: {self.math.failures} formula(s) could not be typeset and "
+                               f"are shown as TeX ({len(self.math.failed)} distinct)")
         return written
 
     # -- one book ------------------------------------------------------------------------------
@@ -86,6 +118,7 @@ class EpubWriter(Writer):
         groups = subject_groups(book.articles)
         newest = max(a.date for a in book.articles)
         modified = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
+        math_form = self.format_options.math
         features = ["structuralNavigation", "tableOfContents", "readingOrder", "alternativeText",
                     "displayTransformability"]
         package = EpubPackage(Metadata(
@@ -96,7 +129,8 @@ class EpubWriter(Writer):
                         f"{', '.join(book.subjects)}, from QuickTakes.",
             source=self.collection.base_url,
             print_source=printed.edition if printed is not None else "",
-            accessibility_summary=_SUMMARY + (_PAGES_SUMMARY if printed is not None else "")))
+            accessibility_summary=_SUMMARY.format(math=_MATH_SUMMARY[math_form])
+            + (_PAGES_SUMMARY if printed is not None else "")))
         lang = book.language
         accent = accent_colour(book.cover_colour)  # every page takes the cover's colour
         package.add(Item("cover.svg", "image/svg+xml", "cover-image"), cover_svg(book))
@@ -132,7 +166,8 @@ class EpubWriter(Writer):
                     accent=accent))
             for article, page, math in itertools.islice(pages, len(articles)):
                 has_math |= math
-                package.add(Item(files[article.url], XHTML, "mathml" if math else "",
+                # EPUB 3.3: a page with MathML or inline SVG says so in the manifest
+                package.add(Item(files[article.url], XHTML, math_form if math else "",
                                  spine=True), page)
         for _ in pages:  # run the generator to its end: pool shut down, progress done
             pass
@@ -140,8 +175,8 @@ class EpubWriter(Writer):
             package.add(Item(page.href, XHTML, spine=True),
                          document(page.title, page.body, lang,
                                   body_attrs=' epub:type="backmatter"', accent=accent))
-        if has_math:
-            features.insert(0, "MathML")
+        if has_math:  # SVG math: images whose text alternative describes them
+            features.insert(0, "MathML" if math_form == "mathml" else "describedMath")
         if index:
             features.append("index")
         if printed is not None:
@@ -171,10 +206,13 @@ class EpubWriter(Writer):
                        ) -> Iterator[tuple[Article, bytes, bool]]:
         """Each article's page, in order, built while pandoc converts the next batches."""
         documents = set(files.values())
+        finish: Callable = finish_math
+        if self.format_options.math == "svg":
+            finish = partial(inline_svg, renderer=self.math)
         self.progress.start(f"EPUB {key}", len(articles))
         for article, fragment in self._fragments(articles):
             page, math = article_document(article, fragment, links, documents, lang, accent,
-                                          starts.get(article.url, ()))
+                                          starts.get(article.url, ()), math=finish)
             self.progress.advance()
             yield article, page, math
         self.progress.done()
@@ -182,7 +220,9 @@ class EpubWriter(Writer):
     def _fragments(self, articles: Sequence[Article]) -> Iterator[tuple[Article, str]]:
         config = self.options.config
         jobs = self.options.job_count
-        options = PandocOptions(math="mathml", jobs=1,
+        # svg: pandoc leaves the TeX, which `svg_math` typesets
+        options = PandocOptions(math="mathml" if self.format_options.math == "mathml" else "tex",
+                                jobs=1,
                                 lua_filters=tuple(config.lua_filters) if config else ())
         size = max(25, min(options.batch_size, -(-len(articles) // (jobs * 4))))
         chunks = [articles[i:i + size] for i in range(0, len(articles), size)]

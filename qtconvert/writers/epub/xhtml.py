@@ -3,7 +3,7 @@
 Every document starts with an XML declaration naming UTF-8 and carries `xml:lang` and a
 `<title>` (Kindle's Send-to-Kindle and WCAG both want them). Article pages reuse the shared
 renderer (`html_body.article_element`) and then make its output fit an EPUB: math finished
-(`epub_math`), pandoc's code-line anchors dropped, in-page links following the prefixed ids,
+(`mathml`, or `svg_math` with `--epub-math svg`), pandoc's code-line anchors dropped, in-page links following the prefixed ids,
 and relative links that lead nowhere in the book pointed at the web.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
 from collections.abc import Collection as Container
-from collections.abc import Sequence
 from urllib.parse import quote, urlsplit
 
 from ...model import Article
@@ -100,15 +100,17 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
 
 def article_document(article: Article, fragment: str, links: Links, files: Container[str],
                      language: str, accent: str | None = None,
-                     pages: Sequence[PageStart] = ()) -> tuple[bytes, bool]:
-    """(the article's XHTML page, whether it holds MathML). `files`: the book's documents;
-    `pages`: the printed pages that begin in this article (their page-break markers)."""
+                     pages: Sequence[PageStart] = (),
+                     math: Callable[[ET.Element], bool] = finish_math) -> tuple[bytes, bool]:
+    """(the article's XHTML page, whether it holds math markup: MathML, or SVG with `math` =
+    `svg_math.inline_svg`). `files`: the book's documents; `pages`: the printed pages that
+    begin in this article (their page-break markers)."""
     section = article_element(article, _NOT_XML.sub("", fragment), links, question_level=1)
     if pages:
         add_page_breaks(section, pages)
     _fix_links(section, files)
     _wrap_tables(section)
-    has_math = finish_math(section)
+    has_math = math(section)
     body = serialize(section)
     return document(curly_quotes(article.question or article.title), body, language,
                     body_attrs=' epub:type="bodymatter"', accent=accent), has_math

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import xml.etree.ElementTree as ET
 
-from qtconvert.writers.pdf import math_svg
-from qtconvert.writers.pdf.math_svg import MathRenderer, math_spans, typeset
+from qtconvert.render import math_svg  # the typesetting, shared with the EPUB
+from qtconvert.render.math_svg import MathRenderer, math_spans
+from qtconvert.writers.pdf import math_svg as pdf_math
+from qtconvert.writers.pdf.math_svg import typeset
 
 
 def _svg(image: math_svg.MathImage) -> ET.Element:
@@ -75,9 +77,9 @@ def test_the_text_layer_fits_over_its_formula():
         style = dict(rule.split(":", 1) for rule in layer.get("style").split(";"))
         assert style["color"] == "transparent" and style["width"] == "0"
         size = float(style["font-size"].removesuffix("em"))
-        advance = size * (math_svg._MONO_ADVANCE + float(style["letter-spacing"].removesuffix("em")))
+        advance = size * (pdf_math._MONO_ADVANCE + float(style["letter-spacing"].removesuffix("em")))
         image = math_svg.render_one(tex, display)
-        room = math_svg._COLUMN if display else image.width
+        room = pdf_math._COLUMN if display else image.width
         assert len(layer.text) * advance <= room + 1e-3, tex
         assert size >= (0.1 if display else 0.45), tex  # not so small it leaves its line
 
@@ -85,7 +87,7 @@ def test_the_text_layer_fits_over_its_formula():
 def test_identical_formulas_are_typeset_once(monkeypatch):
     calls = []
     real = math_svg.render_one
-    monkeypatch.setattr(math_svg, "render_one", lambda t, d: calls.append(t) or real(t, d))
+    monkeypatch.setattr(math_svg, "render_one", lambda t, *rest: calls.append(t) or real(t, *rest))
     renderer = MathRenderer()
     root = ET.fromstring('<div>' + '<span class="math inline">\\(a+b\\)</span>' * 5 + '</div>')
     typeset(root, renderer)
