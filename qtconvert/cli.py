@@ -137,7 +137,8 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                    help="run `qtconvert verify` on the formats just built (exit 1 on problems)")
 
     v = sub.add_parser("verify", help="check what a build wrote (EPUBCheck, Kindle, schema.org, "
-                                      "sitemap, PDF links and fonts, Markdown read-back, Anki decks)",
+                                      "sitemap, PDF links and fonts, Markdown read-back, "
+                                      "Anki decks)",
                        description="Check the files a build wrote to OUT, reading only OUT. "
                                    "One line per problem (severity: file: check: message), "
                                    "then a summary per format. Exit 0 when clean, 1 on errors "
