@@ -89,9 +89,14 @@ def read_apkg(path: Path) -> list[tuple[str, dict[str, str]]]:
         integrity = db.execute("PRAGMA quick_check").fetchone()[0]
         if integrity != "ok":
             raise PackageError(f"{name} is damaged: {integrity}")
-        fields = _field_names(db)
-        return [(guid, dict(zip(fields.get(mid, ()) or _numbered(flds), flds.split("\x1f"))))
-                for guid, mid, flds in db.execute("SELECT guid, mid, flds FROM notes ORDER BY id")]
+        names = _field_names(db)
+        notes = []
+        for guid, mid, flds in db.execute("SELECT guid, mid, flds FROM notes ORDER BY id"):
+            values = flds.split("\x1f")
+            known = names.get(mid, [])
+            notes.append((guid, dict(zip(known if len(known) == len(values) else
+                                         [f"{n}" for n in range(1, len(values) + 1)], values))))
+        return notes
     except sqlite3.DatabaseError as exc:
         raise PackageError(f"{name} cannot be read: {exc}") from None
     finally:
@@ -106,10 +111,6 @@ def _field_names(db: sqlite3.Connection) -> dict[int, list[str]]:
                 for mid, model in json.loads(models or "{}").items()}
     except (ValueError, KeyError, TypeError, sqlite3.DatabaseError):
         return {}
-
-
-def _numbered(flds: str) -> list[str]:
-    return [f"field {n}" for n in range(1, flds.count("\x1f") + 2)]
 
 
 def _note_problems(notes: list[tuple[str, dict[str, str]]]):
