@@ -29,7 +29,8 @@ def problems(out, **options) -> list[tuple[str, str, str]]:
 def test_a_fresh_build_is_clean(sample_build):
     report = verify(sample_build("jsonld"), schemaorg=SCHEMAORG)
     assert report.problems == [] and report.notes == []
-    assert len(report.summary["jsonld"].files) == 62  # 30 graphs, 30 snippets, ndjson, sitemap
+    # 30 graphs, 30 snippets, ndjson, a sitemap index and its part per subject
+    assert len(report.summary["jsonld"].files) == 68
 
 
 def test_without_the_vocabulary_a_note_says_what_was_left_out(sample_build):
@@ -76,16 +77,16 @@ def test_a_snippet_with_more_than_the_script(jsonld_copy):
 
 
 def test_a_relative_sitemap_address(jsonld_copy):
-    sitemap = jsonld_copy / "jsonld" / "sitemap.xml"
+    sitemap = jsonld_copy / "jsonld" / "sitemap-chemistry.xml"
     sitemap.write_text(sitemap.read_text().replace("https://quicktakes.io/learn", "/learn", 1))
     found = [p for p in problems(jsonld_copy) if p[1] == "sitemap"]
-    assert [p[0] for p in found] == ["jsonld/sitemap.xml"]
+    assert [p[0] for p in found] == ["jsonld/sitemap-chemistry.xml"]
     assert "is not an absolute http(s) address" in found[0][2]
 
 
 def test_a_sitemap_address_outside_the_base(jsonld_copy):
     found = problems(jsonld_copy, base_url="https://example.org/")
-    assert {p[1] for p in found} == {"sitemap"} and len(found) == 30
+    assert {p[1] for p in found} == {"sitemap"} and len(found) == 36  # 30 pages, 6 parts
     assert "not under the base address https://example.org" in found[0][2]
 
 
