@@ -137,7 +137,8 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                    help="run `qtconvert verify` on the formats just built (exit 1 on problems)")
 
     v = sub.add_parser("verify", help="check what a build wrote (EPUBCheck, Kindle, schema.org, "
-                                      "sitemap, PDF links and fonts, Markdown read-back)",
+                                      "sitemap, PDF links and fonts, Markdown read-back, "
+                                      "Anki decks)",
                        description="Check the files a build wrote to OUT, reading only OUT. "
                                    "One line per problem (severity: file: check: message), "
                                    "then a summary per format. Exit 0 when clean, 1 on errors "
@@ -335,7 +336,8 @@ def _verify_out(out: Path, formats, args: argparse.Namespace, **options) -> int:
     """Run the verify checks over OUT and print their report; the exit status."""
     from .verify import verify
 
-    report = verify(out, formats, quiet=args.quiet or getattr(args, "json", False), **options)
+    progress = TerminalProgress(quiet=args.quiet or getattr(args, "json", False))
+    report = verify(out, formats, progress=progress, **options)
     if getattr(args, "json", False):
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:

@@ -1,5 +1,5 @@
 """`qtconvert verify`: check what a build wrote to OUT (EPUB, PDF, JSON-LD and sitemap,
-Markdown) against the rules each destination applies, reading only the files in OUT.
+Markdown, Anki) against the rules each destination applies, reading only the files in OUT.
 
     from qtconvert.verify import verify
     report = verify("out", formats=["epub"])

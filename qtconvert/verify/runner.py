@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import importlib
 import os
-import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
-from typing import TextIO
 
 from ..errors import UsageError
 from ..executor import job_count
+from ..progress import Progress
 from .core import Options, Problem, Task
 from .report import Report
 
-__all__ = ["verify", "FORMATS", "Progress"]
+__all__ = ["verify", "FORMATS"]
 
 # format -> module that plans its checks (`plan(options) -> Plan`); the folder in OUT is the name
 FORMATS: dict[str, str] = {
@@ -25,32 +24,8 @@ FORMATS: dict[str, str] = {
     "pdf": "qtconvert.verify.pdf",
     "jsonld": "qtconvert.verify.jsonld",
     "markdown": "qtconvert.verify.markdown",
+    "anki": "qtconvert.verify.anki",
 }
-
-
-class Progress:
-    """`verify [#####.....] 40/100 files` redrawn on a terminal's standard error; silent
-    elsewhere and when quiet."""
-
-    def __init__(self, total: int, quiet: bool = False, stream: TextIO | None = None) -> None:
-        self.stream = stream or sys.stderr
-        self.on = not quiet and self.stream.isatty()
-        self.total, self.count, self._last = total, 0, 0.0
-
-    def advance(self, steps: int) -> None:
-        self.count += steps
-        now = time.monotonic()
-        if self.on and (now - self._last > 0.1 or self.count >= self.total):
-            self._last = now
-            filled = 30 * self.count // self.total if self.total else 30
-            self.stream.write(f"\r\x1b[Kverify [{'#' * filled}{'.' * (30 - filled)}] "
-                              f"{self.count}/{self.total} files")
-            self.stream.flush()
-
-    def close(self) -> None:
-        if self.on:
-            self.stream.write("\r\x1b[K")
-            self.stream.flush()
 
 
 def _run(task: Task, options: Options) -> tuple[list[Problem], float]:
@@ -66,11 +41,12 @@ def present_formats(out: Path) -> list[str]:
 
 def verify(out: str | os.PathLike[str], formats: Iterable[str] | None = None, *, jobs: int = 0,
            schemaorg: str | os.PathLike[str] | None = None, base_url: str | None = None,
-           skip: Iterable[str] = (), quiet: bool = True) -> Report:
+           skip: Iterable[str] = (), progress: Progress | None = None) -> Report:
     """Check what a build wrote to `out` (every format whose folder is there, or `formats`).
 
     `jobs` worker processes (0: one per CPU; 1: no workers). A missing OUT, format folder or
-    unknown format is a UsageError. `quiet=False` draws a progress bar on a terminal.
+    unknown format is a UsageError. `progress` hears of each file checked (the command line
+    passes a `TerminalProgress`, which draws a bar).
     """
     out = Path(out)
     if not out.is_dir():
@@ -94,7 +70,8 @@ def verify(out: str | os.PathLike[str], formats: Iterable[str] | None = None, *,
         report.notes.extend(plan.notes)
         report.add(name, [], (), 0.0)  # a row in the summary even when it has no files
         tasks.extend(plan.tasks)
-    progress = Progress(sum(len(t.files) for t in tasks), quiet=quiet)
+    progress = progress or Progress()
+    progress.start("verify", sum(len(t.files) for t in tasks))
     try:
         if workers == 1 or len(tasks) < 2:
             for task in tasks:
@@ -112,6 +89,6 @@ def verify(out: str | os.PathLike[str], formats: Iterable[str] | None = None, *,
                         report.add(task.format, problems, task.files, seconds)
                         progress.advance(len(task.files))
     finally:
-        progress.close()
+        progress.done()
     report.seconds = time.monotonic() - t0
     return report

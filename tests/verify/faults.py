@@ -26,3 +26,22 @@ def rewrite_member(epub: Path, name: str, change: Callable[[bytes], bytes]) -> N
                 data = new
             dst.writestr(info, data)
     tmp.replace(epub)
+
+
+def change_collection(apkg: Path, *statements: tuple[str, tuple]) -> None:
+    """Run SQL `statements` ((sql, parameters) each) on the collection inside an Anki package,
+    writing the package back with the changed collection."""
+    import sqlite3
+
+    def change(data: bytes) -> bytes:
+        db = sqlite3.connect(":memory:")
+        try:
+            db.deserialize(data)
+            for sql, parameters in statements:
+                assert db.execute(sql, parameters).rowcount > 0, sql
+            db.commit()
+            return db.serialize()
+        finally:
+            db.close()
+
+    rewrite_member(apkg, "collection.anki2", change)

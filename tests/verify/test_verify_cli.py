@@ -54,3 +54,39 @@ def test_build_then_verify(tmp_path, capsys):
     assert main(["build", str(CONTENT), "-o", str(tmp_path), "-f", "markdown", "-q",
                  "--verify"]) == 0
     assert capsys.readouterr().out.splitlines()[-1].startswith("0 errors, 0 warnings in 31 files")
+
+
+def test_progress_counts_every_file(sample_build):
+    from qtconvert.progress import Progress
+    from qtconvert.verify import verify
+
+    class Recorded(Progress):
+        def __init__(self):
+            self.calls = []
+
+        def start(self, label, total):
+            self.calls.append(("start", label, total))
+
+        def advance(self, steps=1):
+            self.calls.append(("advance", steps))
+
+        def done(self):
+            self.calls.append(("done",))
+
+    progress = Recorded()
+    verify(sample_build("markdown"), jobs=1, progress=progress)
+    assert progress.calls[0] == ("start", "verify", 31) and progress.calls[-1] == ("done",)
+    assert sum(c[1] for c in progress.calls if c[0] == "advance") == 31
+
+
+def test_the_bar_on_a_terminal(sample_build, monkeypatch, capsys):
+    import io
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    stream = Terminal()
+    monkeypatch.setattr("sys.stderr", stream)
+    assert main(["verify", str(sample_build("markdown"))]) == 0
+    assert f"verify [{'#' * 30}] 31/31" in stream.getvalue()
