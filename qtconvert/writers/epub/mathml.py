@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 from ...render.pandoc import span_tex
 
-__all__ = ["MATHML_NS", "finish_math", "tex_to_mathml"]
+__all__ = ["MATHML_NS", "finish_math", "tex_to_mathml", "tex_as_code"]
 
 MATHML_NS = "http://www.w3.org/1998/Math/MathML"
 _MATH = f"{{{MATHML_NS}}}math"
@@ -58,6 +58,13 @@ def _text_free(tex: str) -> str:
     return re.sub(r"\\(?:text|mathrm|textbf|textit|operatorname|mbox)\s*\{[^{}]*\}", " ", tex)
 
 
+def tex_as_code(span: ET.Element, tex: str, display: bool) -> None:
+    """A formula that cannot be drawn, as its TeX in code style: never dropped."""
+    span.tag = "code"
+    span.set("class", "tex tex-display" if display else "tex")
+    span.text = tex
+
+
 def _fallback(span: ET.Element) -> None:
     """Turn pandoc's unconverted `<span class="math ...">$tex$</span>` into math or code."""
     raw = "".join(span.itertext())
@@ -68,9 +75,7 @@ def _fallback(span: ET.Element) -> None:
     span.clear()
     span.tail = tail
     if math is None:
-        span.tag = "code"
-        span.set("class", "tex tex-display" if display else "tex")
-        span.text = tex
+        tex_as_code(span, tex, display)
         return
     span.tag = math.tag
     span.attrib.update(math.attrib)

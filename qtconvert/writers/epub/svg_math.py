@@ -15,6 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from ...render.math_svg import MathImage, MathRenderer, span_formula
+from .mathml import tex_as_code
 
 __all__ = ["SVG_NS", "inline_svg"]
 
@@ -59,9 +60,7 @@ def inline_svg(root: ET.Element, renderer: MathRenderer) -> bool:
         span.clear()
         span.tail = tail
         if image is None:
-            span.tag = "code"
-            span.set("class", "tex tex-display" if display else "tex")
-            span.text = tex
+            tex_as_code(span, tex, display)
             continue
         found = True
         svg = _svg(image, tex, display)
