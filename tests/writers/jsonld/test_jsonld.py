@@ -18,6 +18,7 @@ from qtconvert.build import build
 from qtconvert.cli import main
 from qtconvert.errors import UsageError
 from qtconvert.verify import schemaorg
+from qtconvert.verify.jsonld import reference_problems
 from qtconvert.writers.base import BuildOptions
 from qtconvert.writers.jsonld.html_subset import answer_html
 from qtconvert.writers.jsonld.profiles import PROFILES
@@ -134,8 +135,7 @@ def test_ids_links_and_page_shape(outputs, profile):
         base = page["@id"]
         assert {base + "-question", base + "-answer", base + "-breadcrumb",
                 "https://quicktakes.io/#organization", "https://quicktakes.io/#website"} <= set(ids)
-        for ref in _references(doc["@graph"]):  # every @id reference stays inside the graph
-            assert ref in ids
+        assert reference_problems(doc) == []  # every @id reference stays inside the graph
         main_entity = page["mainEntity"]
         expected = {"learning-resource": ["WebPage", "LearningResource"], "article": ["WebPage"],
                     "qapage": ["QAPage"], "faqpage": ["FAQPage"]}[profile]
@@ -148,16 +148,6 @@ def test_ids_links_and_page_shape(outputs, profile):
             assert main_entity == {"@id": base + "-question"}
         crumbs = ids[base + "-breadcrumb"]["itemListElement"]
         assert [c["position"] for c in crumbs] == [1, 2, 3] and crumbs[-1]["item"] == url
-
-
-def _references(value) -> list[str]:
-    if isinstance(value, list):
-        return [r for v in value for r in _references(v)]
-    if isinstance(value, dict):
-        if set(value) == {"@id"}:
-            return [value["@id"]]
-        return [r for k, v in value.items() if k != "@id" for r in _references(v)]
-    return []
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
