@@ -21,12 +21,11 @@ __all__ = ["IndexPage", "build_index"]
 
 @dataclass(frozen=True)
 class IndexPage:
-    """One page of the index: its file, title, body markup, and (letter, href) of its groups."""
+    """One page of the index: its file, title and body markup."""
 
     href: str
     title: str
     body: str
-    groups: tuple[tuple[str, str], ...]
 
 
 def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
@@ -52,12 +51,11 @@ def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
         href = f"{prefix}.xhtml"
         bar = _letter_bar(order, {l: f"#{ids[l]}" for l in order}, None)
         body = "\n".join(group(l, 2) for l in order)
-        return [IndexPage(href, "Index", _page("Index", bar, body),
-                          tuple((_label(l), f"{href}#{ids[l]}") for l in order))] if order else []
+        return [IndexPage(href, "Index", _page("Index", bar, body))] if order else []
     hrefs = {l: f"{prefix}-{ids[l][4:]}.xhtml" for l in order}
     return [IndexPage(hrefs[l], f"Index: {_label(l)}",
-                      _page(f"Index: {_label(l)}", _letter_bar(order, hrefs, l), group(l, 2)),
-                      ((_label(l), hrefs[l]),)) for l in order]
+                      _page(f"Index: {_label(l)}", _letter_bar(order, hrefs, l), group(l, 2)))
+            for l in order]
 
 
 _label = group_label
