@@ -9,13 +9,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import open_cache
 from .config import Config, load_config
+from .engine import Engine, EngineStats
 from .errors import BuildError, UsageError
+from .executor import check_executor, executor
 from .filters import run_filters
 from .model import Collection
+from .model.keys import ArticleKeys
 from .output import OutputFolder, check_out
+from .package_data import code_fingerprint
 from .read import load
 from .read.recipes import books_for
+from .render.fragments import lua_filters
 from .writers import BuildOptions, Progress, Writer, default_formats, get_writer
 
 __all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order"]
@@ -25,6 +31,8 @@ __all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order"]
 class BuildResult:
     collection: Collection  #: what was read and filtered (with all diagnostics)
     written: tuple[Path, ...]  #: every file written, in order
+    kept: tuple[Path, ...] = ()  #: files left alone: they held this build's bytes already
+    stats: EngineStats | None = None  #: units made and taken from the cache
 
 
 def prepare(source: str | os.PathLike[str], config: Config | None = None) -> Collection:
@@ -77,6 +85,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     writer_classes = [get_writer(name) for name in formats]  # unknown names fail first
     for cls in writer_classes:
         cls.check_options(options)
+    check_executor(options.executor, options.scheduler)
     if options.book is not None and not any(cls.makes_books for cls in writer_classes):
         raise UsageError(f"--book {options.book}: a recipe is for the book formats (epub, pdf), "
                          f"not for {', '.join(formats)}")
@@ -92,19 +101,45 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
     progress = progress or Progress()
     handed: dict[str, Any] = {}  # what a writer hands to the ones after it (`Writer.handover`)
+    cache = open_cache(out, options.cache_dir, options.cache)
+    lua = lua_filters(options.config.lua_filters if options.config else ())
     with OutputFolder(out) as folder:  # locked; the manifest is updated when it closes
         if options.clean:
             for cls in writer_classes:
                 folder.check_sweep(cls.name)
-        for cls in run_order(writer_classes):
-            writer = cls(collection, selected, folder, options, progress, handed)
-            writer.write()
+
+        def finished(writer: Writer) -> None:
             writer.finish()
             handed.update({name: value for name, value in writer.handover().items()
-                           if name in cls.provides})
+                           if name in type(writer).provides})
             if options.clean:
-                removed = folder.sweep(cls.name)
+                removed = folder.sweep(writer.name)
                 if removed:
-                    progress.note(f"{cls.name}: --clean removed {len(removed)} file(s) an "
+                    progress.note(f"{writer.name}: --clean removed {len(removed)} file(s) an "
                                   "earlier build wrote and this one did not")
-    return BuildResult(collection, tuple(folder.written))
+
+        try:
+            with executor(options.executor, options.jobs, options.scheduler) as pool:
+                keys = ArticleKeys(collection)  # each article hashed once per build
+                engine = Engine(folder, cache, pool, options.job_count, code_fingerprint(), lua,
+                                progress, reuse_files=options.cache)
+                try:
+                    for cls in run_order(writer_classes):
+                        for earlier in engine.pending_writers():  # what this writer uses first
+                            if set(type(earlier).provides) & set(cls.uses):
+                                engine.finish_all(upto=earlier, then=finished)
+                        writer = cls(collection, selected, folder, options, progress, handed, keys)
+                        units = writer.units()
+                        if units is None:  # a writer that writes its files itself
+                            engine.finish_all(then=finished)
+                            writer.write()
+                            finished(writer)
+                        else:
+                            engine.start(writer, units)
+                    engine.finish_all(then=finished)
+                except BaseException:
+                    engine.cancel()
+                    raise
+        finally:
+            cache.close()
+    return BuildResult(collection, tuple(folder.written), tuple(folder.kept), engine.stats)

@@ -1,7 +1,7 @@
 """The import rule of docs/architecture.md: imports only go down the stages.
 
-    errors  <-  model  <-  config, executor, progress, package_data
-            <-  read, filters, render, output  <-  writers  <-  build  <-  cli
+    errors  <-  model  <-  config, executor, progress, package_data, cache
+            <-  read, filters, render, output  <-  writers, verify  <-  engine  <-  build  <-  cli
 
 Stages at the same level do not import each other.
 """
@@ -14,8 +14,9 @@ from pathlib import Path
 from conftest import ROOT
 
 LEVELS = {"errors": 0, "model": 1, "config": 2, "executor": 2, "progress": 2,
-          "package_data": 2, "read": 3, "filters": 3, "render": 3, "output": 3,
-          "writers": 4, "verify": 4, "build": 5, "cli": 6, "__init__": 7, "__main__": 7}
+          "package_data": 2, "cache": 2, "read": 3, "filters": 3, "render": 3, "output": 3,
+          "writers": 4, "verify": 4, "engine": 5, "build": 6, "cli": 7, "__init__": 8,
+          "__main__": 8}
 SOURCES = {"qtconvert": ROOT / "qtconvert", "qtconvert.filters": ROOT / "filters"}
 
 

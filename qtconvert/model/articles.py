@@ -156,6 +156,9 @@ class Collection:
         object.__setattr__(self, "_by_id", freeze(by_id))
         object.__setattr__(self, "_by_slug", freeze(by_slug))
 
+    def __reduce__(self):  # the lookups are rebuilt, not pickled (a unit carries a collection)
+        return (Collection, (self.articles, self.diagnostics, self.base_url))
+
     def __iter__(self) -> Iterator[Article]:
         return iter(self.articles)
 

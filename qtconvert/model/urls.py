@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 __all__ = ["URL_PATTERN", "article_url", "parse_article_url", "QTREF_SCHEME", "pending_target",
-           "anchor_for_url", "safe_name", "OUTPUT_MARKER", "OUTPUT_MANIFEST"]
+           "anchor_for_url", "safe_name", "OUTPUT_MARKER", "OUTPUT_MANIFEST", "CACHE_FOLDER"]
 
 #: `/learn/<subject-key>/questions/<slug>` (a trailing slash allowed); groups: key, slug
 URL_PATTERN = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
@@ -73,3 +73,5 @@ def safe_name(value: str, fallback: str = "untitled") -> str:
 OUTPUT_MARKER = ".qtconvert-output"
 # The files qtconvert builds wrote here, one path (relative, with /) a line: all --clean removes.
 OUTPUT_MANIFEST = ".qtconvert-manifest"
+#: the build cache's default folder inside OUT (see `qtconvert.cache`)
+CACHE_FOLDER = ".qtconvert-cache"

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
+import stat
 import shutil
 import sys
 import weakref
@@ -27,7 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import BuildError, UsageError
-from ..model.urls import OUTPUT_MANIFEST, OUTPUT_MARKER, safe_name
+from ..model.urls import CACHE_FOLDER, OUTPUT_MANIFEST, OUTPUT_MARKER, safe_name
 from .file_sink import (
     FileSink,
     SinkError,
@@ -46,7 +48,7 @@ _MANIFEST_HEADER = "# files qtconvert wrote here; qtconvert build --clean remove
 _JOURNAL = ".qtconvert-journal"
 # Temporary files of tools that write their own (WeasyPrint's fonts), removed after the build.
 WORK_FOLDER = ".qtconvert-tmp"
-_OWN_FILES = {OUTPUT_MARKER, OUTPUT_MANIFEST, _JOURNAL, WORK_FOLDER}
+_OWN_FILES = {OUTPUT_MARKER, OUTPUT_MANIFEST, _JOURNAL, WORK_FOLDER, CACHE_FOLDER}
 
 
 def check_out(out: str | os.PathLike[str]) -> None:
@@ -81,7 +83,12 @@ class OutputFolder:
         self.made = False  #: qtconvert made this folder (it holds the marker)
         self._seen: set[Path] = set()
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
+        self._checked: dict[str, Path] = {}  # for `relative`: "a/b" -> root/a/b, checked
         self._manifest: set[str] = set()  # relative paths qtconvert builds wrote
+        # relative path -> SHA-256 of the bytes a build wrote there (the manifest's second
+        # column), so that a build can leave a file alone that already holds what it would write
+        self._digests: dict[str, str] = {}
+        self.kept: list[Path] = []  #: files left as they were, already holding this build's bytes
         self._removed: set[str] = set()  # by `sweep` in this build
         self._journal: int | None = None
         self._pending: list[str] = []  # journal lines not yet written
@@ -124,10 +131,13 @@ class OutputFolder:
             if made and not (root / OUTPUT_MARKER).exists():
                 store_file(root / OUTPUT_MARKER, _MARKER_TEXT, sync=True)
             self.made = (root / OUTPUT_MARKER).is_file()
-            self._manifest = _read_entries(root / OUTPUT_MANIFEST)
+            self._digests = _read_digests(root / OUTPUT_MANIFEST)
+            self._manifest = set(self._digests)
             journal = _read_entries(root / _JOURNAL)  # a killed build's
             _remove_temporary_files(root, self._manifest | journal)
             stale = {e for e in journal if (root / e).is_file()}
+            for entry in journal:  # a killed build may have replaced it: its bytes are unknown
+                self._digests[entry] = ""
             work = root / WORK_FOLDER
             if work.is_symlink() or work.is_file():
                 raise BuildError(f"refusing to use {work}: not a folder qtconvert made")
@@ -157,6 +167,7 @@ class OutputFolder:
                 if failed:  # a path claimed but never written is not listed
                     mine = (e for e in mine if (root / e).is_file())
                 self._manifest = (self._manifest | set(mine)) - self._removed
+                self._digests = {e: d for e, d in self._digests.items() if e in self._manifest}
                 self._write_manifest()
                 os.unlink(root / _JOURNAL)  # all it held is in the manifest now
         finally:
@@ -185,6 +196,17 @@ class OutputFolder:
         if self.root not in path.parents:
             raise BuildError(f"refusing to write {path}: outside the output folder {self.root}")
         return path
+
+    def relative(self, rel: str) -> Path:
+        """`path(*rel.split("/"))`, for many files in few folders: each folder is checked once."""
+        folder, _, leaf = rel.rpartition("/")
+        base = self._checked.get(folder)
+        if base is None:
+            base = self._checked[folder] = self.path(*folder.split("/"), "x").parent \
+                if folder else self.root
+        stem, dot, suffix = leaf.rpartition(".")
+        return base / ((safe_name(stem) + "." + safe_name(suffix)) if dot and stem
+                       else safe_name(leaf))
 
     def _folder(self, path: Path) -> Path:
         """The resolved, checked and created folder of `path` (cached: one check per folder)."""
@@ -266,27 +288,57 @@ class OutputFolder:
         build."""
         path = self._claim(path)
         self._flush_journal()
+        self._digests[self._relative(path)] = ""
         self._store(path, data, sync=True)
+        self._digests[self._relative(path)] = hashlib.sha256(data).hexdigest()
         self.written.append(path)
         return path
 
-    def write_all(self, files: Iterable[tuple[Path, str | bytes]]) -> list[Path]:
+    def unchanged(self, path: Path, digest: str, size: int) -> bool:
+        """True when `path` (from `self.path`) holds what an earlier build wrote there and that
+        was `digest` (SHA-256) of `size` bytes: then `keep` it rather than writing it again."""
+        rel = self._relative(path)
+        if self._digests.get(rel) != digest:
+            return False
+        try:
+            info = os.lstat(path)
+        except OSError:
+            return False
+        return stat.S_ISREG(info.st_mode) and info.st_size == size
+
+    def keep(self, path: Path, digest: str) -> Path:
+        """Count `path` as written by this build without writing it (it holds these bytes,
+        `unchanged` said so); `--clean` and the manifest treat it as written."""
+        path = self._claim(path)
+        self._digests[self._relative(path)] = digest
+        self.kept.append(path)
+        return path
+
+    def _relative(self, path: Path) -> str:
+        return str(path)[len(str(self.root)) + 1:].replace(os.sep, "/")
+
+    def write_all(self, files: Iterable[tuple[Path, str | bytes]], sync: bool = True
+                  ) -> list[Path]:
         """Write each `(path, text or bytes)` as `write_bytes` does; for many files, faster.
 
         `files` is consumed here, lazily (it may render each file and report progress). Past
         `IN_PROCESS_FILES`, the files go to a helper process that creates them while the next
         are rendered. Returns when every file is in place and on the disk; raises on the first
         that fails. The files are made durable together at the end (one fsync each would cost
-        ten times the export).
+        ten times the export); with `sync=False`, when the caller calls `sync` later.
         """
         written: list[Path] = []
         sent: list[Path] = []  # to the helper, not known to be in place yet
+        digests: dict[str, str] = {}
         sink: FileSink | None = None
         self._unsynced = True
         try:
             for path, data in files:
                 path = self._claim(path)
                 data = data.encode("utf-8") if isinstance(data, str) else data
+                rel = self._relative(path)
+                self._digests[rel] = ""  # unknown until the file is known to be in place
+                digests[rel] = hashlib.sha256(data).hexdigest()
                 if len(written) == IN_PROCESS_FILES:
                     sink = self._sink()
                 if sink is None:
@@ -306,7 +358,9 @@ class OutputFolder:
                 sink.abort()
             raise
         self.written += sent
-        self.sync()
+        self._digests.update(digests)
+        if sync:
+            self.sync()
         return written
 
     def _sink(self) -> FileSink | None:
@@ -370,6 +424,7 @@ class OutputFolder:
         the disk first."""
         try:
             path = self._claim(path)
+            self._digests[self._relative(path)] = ""  # written by a tool: not hashed
             with writing(path):
                 fd = os.open(tmp, os.O_RDONLY)
                 try:
@@ -396,7 +451,10 @@ class OutputFolder:
             self._dirty.clear()
 
     def _write_manifest(self) -> None:
-        text = _MANIFEST_HEADER + "".join(e + "\n" for e in sorted(self._manifest))
+        digests = self._digests
+        text = _MANIFEST_HEADER + "".join(
+            (f"{e}\t{digests[e]}\n" if digests.get(e) else e + "\n")
+            for e in sorted(self._manifest))
         store_file(self.root / OUTPUT_MANIFEST, text.encode("utf-8"), sync=True)
         _sync_folder(self.root)
 
@@ -434,6 +492,17 @@ def _read_entries(path: Path) -> set[str]:
         return set()
     return {line for line in text.splitlines() if line and not line.startswith(("#", "/"))
             and ".." not in line.split("/")}
+
+
+def _read_digests(path: Path) -> dict[str, str]:
+    """The manifest's entries, each with the SHA-256 of what was written ("" when unknown: a
+    killed build's file, or a manifest of an older qtconvert)."""
+    entries: dict[str, str] = {}
+    for line in _read_entries(path):
+        entry, _, digest = line.partition("\t")
+        if entry and ".." not in entry.split("/"):
+            entries[entry] = digest
+    return entries
 
 
 def _remove_temporary_files(root: Path, entries: set[str]) -> None:

@@ -9,16 +9,17 @@ rendered on its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import quote
 
 from ..model import Article, Collection, RelatedLink
+from ..model.keys import linked_urls
 from ..model.link_safety import SAFE_SCHEMES
 from ..model.urls import pending_target
 
-__all__ = ["SAFE_SCHEMES", "as_uri", "LinkScope", "Links", "UriFor"]
+__all__ = ["SAFE_SCHEMES", "as_uri", "LinkScope", "Links", "UriFor", "link_table"]
 
 _URI = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")  # what a URI may hold as it is
 _URI_SAFE = "/:?#[]@!$&'()*+,;=%~-._"  # kept as they are when the rest is percent-encoded
@@ -48,6 +49,9 @@ class LinkScope:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "hrefs", MappingProxyType(dict(self.hrefs)))
+
+    def __reduce__(self):  # a unit carries its scope to a worker
+        return (LinkScope, (dict(self.hrefs),))
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         if source.url not in self.hrefs:
@@ -87,3 +91,16 @@ class Links:
             return self.href(url, source, self.collection.base_url + url)
 
         return resolve
+
+
+def link_table(collection: Collection, articles: Sequence[Article]) -> Collection:
+    """`articles` and every article of `collection` they link to: all that `Links` looks up
+    for them, so a unit carries this small collection to a worker rather than the whole one."""
+    table = {a.url: a for a in articles}
+    for a in articles:
+        for url in linked_urls(a):
+            if url not in table:
+                target = collection.by_url(url)
+                if target is not None:
+                    table[url] = target
+    return Collection(tuple(table.values()), base_url=collection.base_url)

@@ -7,9 +7,10 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint, entry_points
 
 from ..errors import UsageError
-from .base import BuildOptions, NoOptions, Progress, Writer, option
+from .base import Answers, BuildOptions, NoOptions, Progress, Result, Unit, Writer, option
 
-__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "available",
+__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "Unit", "Result",
+           "Answers", "available",
            "get_writer", "writer_classes", "default_formats"]
 
 GROUP = "qtconvert.writers"

@@ -12,7 +12,7 @@ holds their values. Nothing central changes when a format is added.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -22,11 +22,52 @@ from ..config import Config
 from ..errors import UsageError
 from ..executor import job_count
 from ..model import Article, Collection
+from ..model.keys import ArticleKeys, digest
 from ..output import OutputFolder
+from ..package_data import code_fingerprint
 from ..progress import Progress
 from ..render.links import Links, LinkScope
 
-__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "whole_number"]
+
+@dataclass(frozen=True)
+class Result:
+    """What a unit made: files (path inside OUT, with `/`, and their bytes), notes for the user,
+    and `data` for the writer's `combine` (the PDF's page starts, the JSON-LD lines)."""
+
+    files: tuple[tuple[str, bytes], ...] = ()
+    notes: tuple[str, ...] = ()
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A unit's need for answer HTML: the articles, and how pandoc converts them (`math`:
+    "mathml" or "tex"). The engine passes `fragments` (article url -> HTML) to the call."""
+
+    articles: tuple[Article, ...]
+    math: str = "mathml"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One self-contained piece of a format's output: an EPUB book, a PDF volume, a shard of
+    Markdown or JSON-LD files.
+
+    `call(*args)` (with `fragments=` when `answers` is set) makes it and returns a `Result`; it
+    must be a module-level function and `args` picklable, because it may run in another process
+    or on another machine, with nothing but its arguments. `key` is a stable hash
+    (`model.keys.digest`) of everything the result depends on: when the key is unchanged, the
+    build takes the result from the cache instead of calling.
+    """
+
+    name: str  #: unique in its format: "mathematics", "mathematics-2", "shard-0003"
+    key: str
+    call: Callable[..., Result]
+    args: tuple = ()
+    answers: Answers | None = None
+
+__all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "whole_number", "Unit",
+           "Result", "Answers"]
 
 
 def option(default: Any, flag: str, help: str, **argparse: Any) -> Any:
@@ -66,6 +107,10 @@ class BuildOptions:
     config: Config | None = None  # None: look for qtconvert.toml beside the source
     book: Path | None = None  # a recipe file (the book formats: EPUB and PDF)
     stylesheet: Path | None = None  # replaces the default stylesheet (EPUB and PDF)
+    cache: bool = True  # reuse and keep work in the build cache (False: `--no-cache`)
+    cache_dir: Path | None = None  # None: OUT/.qtconvert-cache
+    executor: str = "local"  # "local" (a process pool of `jobs`) or "dask"
+    scheduler: str | None = None  # a Dask scheduler address (None: a LocalCluster)
     format_options: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,7 +156,8 @@ class Writer:
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,
                  options: BuildOptions, progress: Progress | None = None,
-                 handed: Mapping[str, Any] | None = None) -> None:
+                 handed: Mapping[str, Any] | None = None, keys: ArticleKeys | None = None
+                 ) -> None:
         #: every article read and filtered: the space cross-references resolve in
         self.collection = collection
         #: the articles this build writes (the chosen subjects)
@@ -123,6 +169,8 @@ class Writer:
         self.progress = progress or Progress()
         #: what earlier writers of this build handed over (`handover`), by name
         self.handed: Mapping[str, Any] = MappingProxyType(dict(handed or {}))
+        #: the articles' digests, shared by the writers of one build (for unit keys)
+        self.keys = keys or ArticleKeys(collection)
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -138,9 +186,51 @@ class Writer:
         """
         return None
 
+    def units(self) -> Sequence[Unit] | None:
+        """The units this format's output is made of (see `Unit`), for the build engine to
+        take from its cache or run on its executor; None (the default) when the writer writes
+        its files itself, in `write`."""
+        return None
+
+    def combine(self, results: Mapping[str, Result]) -> Result:
+        """After every unit is made (`results`: unit name -> its result, taken from the cache or
+        run): the files made from all of them together, on the build driver (the JSON-LD's
+        site-wide bundle and sitemaps). Called only for writers with `units`."""
+        return Result()
+
     def write(self) -> list[Path]:
-        """Write every output file (through `self.out`); return the paths written."""
-        raise NotImplementedError
+        """Write every output file (through `self.out`); return the paths written.
+
+        A writer without `units` must implement it. For one with units, this makes them in
+        order, in this process, without a cache: what a build does (`qtconvert.build`, through
+        the engine) when asked for one job and `--no-cache`, for callers that hold a writer."""
+        units = self.units()
+        if units is None:
+            raise NotImplementedError(f"{type(self).__name__} has neither units nor write()")
+        from ..render.html_body import render_answers
+        from ..render.pandoc import PandocOptions
+
+        lua = tuple(self.options.config.lua_filters) if self.options.config else ()
+        written: list[Path] = []
+        results: dict[str, Result] = {}
+        for unit in units:
+            kwargs = {}
+            if unit.answers is not None:
+                kwargs["fragments"] = render_answers(
+                    unit.answers.articles, PandocOptions(math=unit.answers.math, lua_filters=lua,
+                                                         jobs=self.options.jobs),
+                    note=self.progress.note)
+            result = results[unit.name] = unit.call(*unit.args, **kwargs)
+            written += self.out.write_all((self.out.relative(rel), data)
+                                          for rel, data in result.files)
+            for message in result.notes:
+                self.progress.note(message)
+        combined = self.combine(results)
+        written += self.out.write_all((self.out.relative(rel), data)
+                                      for rel, data in combined.files)
+        for message in combined.notes:
+            self.progress.note(message)
+        return written
 
     def finish(self) -> None:
         """Called once after `write`; for summaries, indexes and clean-up."""
@@ -151,6 +241,15 @@ class Writer:
         return {}
 
     # -- helpers for subclasses ----------------------------------------------------------------
+
+    def unit_key(self, articles: Sequence[Article], *extra: Any) -> str:
+        """A unit's key: this format, its options, qtconvert's code, the site's address, the
+        content of `articles` and the face of every article they link to (`ArticleKeys.of`),
+        and `extra`: anything else the unit depends on (a book's title, a stylesheet's bytes).
+        """
+        options = dataclasses.asdict(self.format_options)
+        return digest("unit", self.name, code_fingerprint(), self.collection.base_url, options,
+                      self.keys.of(articles), extra)
 
     def links(self, scope: LinkScope | None = None) -> Links:
         """Link lookups for one unit of output: inside `scope` when given (a book, a volume),

@@ -18,6 +18,7 @@ from conftest import ROOT, write_article
 from qtconvert import output
 from qtconvert.build import build
 from qtconvert.errors import BuildError
+from qtconvert.model.urls import CACHE_FOLDER
 from qtconvert.output import OUTPUT_MANIFEST, OUTPUT_MARKER, OutputFolder
 from qtconvert.writers import BuildOptions
 
@@ -67,11 +68,11 @@ def test_clean_keeps_files_a_user_added_to_a_folder_qtconvert_made(tmp_path):
     (out / "markdown" / "empty-of-mine").mkdir()
     (source / "b.md").unlink()
     result = build(source, out, CLEAN)
-    assert [p.name for p in result.written] == ["a.md"]
+    assert [p.name for p in result.written + result.kept] == ["a.md"]
     assert not (out / "markdown" / "mathematics" / "b.md").exists()  # qtconvert's, stale: gone
     assert all(path.read_text() == "mine" for path in mine)
     assert (out / "markdown" / "empty-of-mine").is_dir()  # a folder it did not empty stays
-    listed = (out / OUTPUT_MANIFEST).read_text().splitlines()[1:]
+    listed = [line.split("\t")[0] for line in (out / OUTPUT_MANIFEST).read_text().splitlines()[1:]]
     assert listed == ["markdown/mathematics/a.md"]
 
 
@@ -111,8 +112,8 @@ def test_the_files_of_a_killed_build_are_listed_and_its_temporary_files_removed(
     build(source, out, CLEAN)
     assert not (out / "markdown" / "mathematics" / "orphan.md").exists()
     assert not leftover[0].exists() and mine.read_text() == "mine"
-    assert sorted(p.name for p in out.iterdir()) == [
-        OUTPUT_MANIFEST, OUTPUT_MARKER, "markdown", "pdf"]  # no journal, no work folder
+    assert sorted(p.name for p in out.iterdir()) == [  # no journal, no work folder
+        CACHE_FOLDER, OUTPUT_MANIFEST, OUTPUT_MARKER, "markdown", "pdf"]
 
 
 # -- 10.5: --out and --book are checked before any work ---------------------------------------
@@ -221,8 +222,8 @@ def test_a_pdf_that_does_not_fit_is_one_line_naming_the_pdf(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"build error: could not write {out / 'pdf' / 'mathematics.pdf'}: File too large"]
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [OUTPUT_MANIFEST,
-                                                                     OUTPUT_MARKER]
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()
+                  and CACHE_FOLDER not in p.parts) == [OUTPUT_MANIFEST, OUTPUT_MARKER]
 
 
 # -- 16.6: a killed build leaves no child running and no temporary files ------------------------

@@ -11,19 +11,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from ...model import Article, plain_markdown
+from ...model import Article, Collection, plain_markdown
 from ...model.urls import QTREF_SCHEME, safe_name
-from ..base import Writer
+from ...render.links import Links, link_table
+from ..base import Result, Unit, Writer
 
 __all__ = ["MarkdownWriter"]
 
 _QTREF = re.compile(re.escape(QTREF_SCHEME) + r"/learn/[a-z0-9-]+/questions/[a-z0-9-]+")
 _UNSAFE_IN_HREF = re.compile(r"[\s<>]")
+
+
+SHARD = 500  #: articles per unit
 
 
 class MarkdownWriter(Writer):
@@ -35,22 +38,58 @@ class MarkdownWriter(Writer):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._paths: dict[str, Path] = {}
-        self._folders: dict[str, Path] = {}
-        self._links = self.links()
+        self._renderer = MarkdownRenderer(self.collection, frozenset(
+            a.url for a in self.selected))
 
     def path_of(self, article: Article) -> Path:
         """The output file of an article (the slug may be shortened to a safe file name)."""
-        path = self._paths.get(article.url)
-        if path is None:
-            # one checked folder per subject, then a safe name in it: `out.path` per file
-            # cost more than rendering the file
-            folder = self._folders.get(article.subject_key)
-            if folder is None:
-                folder = self._folders[article.subject_key] = self.out.path(
-                    "markdown", article.subject_key)
-            path = self._paths[article.url] = folder / (safe_name(article.slug) + self.suffix)
-        return path
+        return self.out.relative(relative_path(article))
+
+    def uri_for(self, target: Article, source: Article) -> str | None:
+        return self._renderer.uri_for(target, source)
+
+    def units(self) -> list[Unit]:
+        """Shards of at most `SHARD` articles of one subject. A shard's key holds its articles,
+        the face of each article they link to, and which subjects this build writes (a link
+        to an article written in the same build is a relative path, else its web address)."""
+        built = tuple(sorted(self.selected.subjects))
+        units = []
+        for key in self.selected.subjects:
+            articles = self.selected.by_subject(key)
+            for n, start in enumerate(range(0, len(articles), SHARD)):
+                shard = articles[start:start + SHARD]
+                table = link_table(self.collection, shard)
+                inside = frozenset(a.url for a in table if a.url in self._renderer.built)
+                units.append(Unit(f"{key}-{n}", self.unit_key(shard, built), render_shard,
+                                  (shard, table, inside)))
+        return units
+
+    def render(self, article: Article) -> str:
+        """The whole file of one article (see `MarkdownRenderer.render`)."""
+        return self._renderer.render(article)
+
+
+def relative_path(article: Article) -> str:
+    """`markdown/<subject-key>/<safe slug>.md`: an article's file inside OUT."""
+    return f"markdown/{safe_name(article.subject_key)}/{safe_name(article.slug)}.md"
+
+
+def render_shard(articles: tuple[Article, ...], table: Collection, built: frozenset[str]
+                 ) -> Result:
+    """One unit: the files of `articles`, linking inside `built` (article urls this build
+    writes) and to the web elsewhere; `table` holds every article they link to."""
+    renderer = MarkdownRenderer(table, built)
+    return Result(tuple((relative_path(a), renderer.render(a).encode("utf-8"))
+                        for a in articles))
+
+
+class MarkdownRenderer:
+    """Renders articles to Markdown files; `built`: the urls of the articles written in this
+    build (links to them are relative paths)."""
+
+    def __init__(self, table: Collection, built: frozenset[str]) -> None:
+        self.built = built
+        self._links = Links(table, self.uri_for)
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """`../<subject-key>/<file>.md` when this build writes `target`, else None.
@@ -58,21 +97,9 @@ class MarkdownWriter(Writer):
         Always through the parent folder, so that the link says which subject it goes to; no
         fragment: the target's `anchor` lives in its front matter, never in a rendered page.
         """
-        if self.selected.by_url(target.url) is None:
+        if target.url not in self.built:
             return None
-        path = self.path_of(target)
-        return f"../{path.parent.name}/{path.name}"
-
-    def write(self) -> list[Path]:
-        self.progress.start("Writing Markdown", len(self.selected))
-        written = self.out.write_all(self._files())
-        self.progress.done()
-        return written
-
-    def _files(self) -> Iterator[tuple[Path, str]]:
-        for article in self.selected:
-            yield self.path_of(article), self.render(article)
-            self.progress.advance()
+        return "../" + relative_path(target).split("/", 1)[1]
 
     def render(self, article: Article) -> str:
         """The whole file: front matter, answer, related questions.

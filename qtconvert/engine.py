@@ -1,0 +1,249 @@
+"""The build engine: takes each format's units (`Writer.units`) from the cache or makes them on
+the executor, and writes what changed into OUT.
+
+For each writer, in the build's order:
+
+1. its units are planned (each with a key: a hash of everything its output depends on);
+2. the cache is asked for every key: a unit it holds is not made again;
+3. the units to make that need answer HTML get it from `render.fragments` (cached per answer,
+   the rest through pandoc in batches on the executor);
+4. the units are submitted to the executor (one process pool, or a Dask cluster), and the
+   driver, while they run, writes the files of those already done; a finished unit goes into
+   the cache;
+5. a file is written only when its bytes differ from what the manifest says is there
+   (`OutputFolder.unchanged`), so a rebuild that changes nothing writes nothing;
+6. `Writer.combine` makes the files that depend on every unit (the JSON-LD bundle, sitemaps).
+
+The units of a writer are submitted before the previous writer's are collected, so the formats'
+units run side by side; a writer that `uses` what another `provides` waits for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import NoCache
+from .errors import BuildError
+from .output import OutputFolder
+from .progress import Progress
+from .render.fragments import LuaFilters, answer_fragments
+from .writers import Result, Unit, Writer
+
+__all__ = ["Engine", "EngineStats", "UnitMeta"]
+
+
+@dataclass(frozen=True)
+class UnitMeta:
+    """A unit's result as the cache's `meta` holds it: its files as (path, SHA-256, size), its
+    notes and data; the files' bytes are the entry's body, read only when a file must be
+    written."""
+
+    files: tuple[tuple[str, str, int], ...]
+    notes: tuple[str, ...]
+    data: Any
+
+
+@dataclass
+class EngineStats:
+    """What a build did, for its summary."""
+
+    units: int = 0
+    from_cache: int = 0
+    rebuilt: int = 0
+    answers_converted: int = 0
+    per_format: dict[str, tuple[int, int]] = field(default_factory=dict)  #: (cached, rebuilt)
+
+
+@dataclass
+class _Pending:
+    writer: Writer
+    units: Sequence[Unit]
+    hits: dict[str, UnitMeta]  # unit name -> cached
+    futures: dict[Future, Unit]
+    started: float
+
+
+class Engine:
+    """Runs writers' units into one output folder (see the module's text)."""
+
+    def __init__(self, folder: OutputFolder, cache: NoCache, pool: Executor, jobs: int,
+                 code: str, lua: LuaFilters, progress: Progress | None = None,
+                 reuse_files: bool = True) -> None:
+        self.folder = folder
+        self.cache = cache
+        self.pool = pool
+        self.jobs = jobs
+        self.code = code  #: `package_data.code_fingerprint()`, for the answer keys
+        self.lua = lua
+        self.progress = progress or Progress()
+        self.reuse_files = reuse_files  #: leave files alone that hold these bytes already
+        self.stats = EngineStats()
+        self._pending: list[_Pending] = []
+
+    # -- the build's steps ---------------------------------------------------------------------
+
+    def start(self, writer: Writer, units: Sequence[Unit]) -> None:
+        """Look `units` up in the cache and submit the others (with their answer HTML)."""
+        names = [u.name for u in units]
+        if len(set(names)) != len(names):
+            raise BuildError(f"{writer.name}: two units share a name")
+        found = self.cache.meta(u.key for u in units)
+        hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)}
+        todo = [u for u in units if u.name not in hits]
+        fragments = self._fragments(writer, todo)
+        futures: dict[Future, Unit] = {}
+        for unit in todo:
+            if unit.answers is not None:
+                mine = {a.url: fragments[unit.answers.math][a.url] for a in unit.answers.articles}
+                futures[self.pool.submit(unit.call, *unit.args, fragments=mine)] = unit
+            else:
+                futures[self.pool.submit(unit.call, *unit.args)] = unit
+        self._pending.append(_Pending(writer, units, hits, futures, time.monotonic()))
+
+    def finish_all(self, upto: Writer | None = None,
+                   then: Callable[[Writer], None] | None = None) -> None:
+        """Collect the pending writers' units, in order (up to and including `upto`), calling
+        `then(writer)` after each."""
+        while self._pending:
+            pending = self._pending.pop(0)
+            self._collect(pending)
+            if then is not None:
+                then(pending.writer)
+            if pending.writer is upto:
+                return
+
+    def pending_writers(self) -> list[Writer]:
+        return [p.writer for p in self._pending]
+
+    def cancel(self) -> None:
+        """After a failure: cancel what has not started."""
+        for pending in self._pending:
+            for future in pending.futures:
+                future.cancel()
+        self._pending.clear()
+
+    # -- inside ----------------------------------------------------------------------------------
+
+    def _fragments(self, writer: Writer, todo: Sequence[Unit]) -> dict[str, dict[str, str]]:
+        """math form -> article url -> answer HTML, for the units in `todo` that need it."""
+        wanted: dict[str, dict[str, Any]] = {}
+        for unit in todo:
+            if unit.answers is not None:
+                for a in unit.answers.articles:
+                    wanted.setdefault(unit.answers.math, {})[a.url] = a
+        fragments: dict[str, dict[str, str]] = {}
+        for math, articles in wanted.items():
+            done = [0]
+
+            def advance(n: int) -> None:
+                if not done[0]:
+                    self.progress.start(f"{writer.name}: converting answers with pandoc",
+                                        len(articles))
+                done[0] += n
+                self.stats.answers_converted += n
+                self.progress.advance(n)
+
+            fragments[math] = answer_fragments(
+                list(articles.values()), math, self.lua, self.code, self.cache, self.pool,
+                self.jobs, note=self.progress.note, advance=advance)
+            if done[0]:
+                self.progress.done()
+            self.cache.commit()
+        return fragments
+
+    def _collect(self, pending: _Pending) -> None:
+        writer, units = pending.writer, pending.units
+        cached, rebuilt = len(pending.hits), len(pending.futures)
+        self.stats.units += len(units)
+        self.stats.from_cache += cached
+        self.stats.rebuilt += rebuilt
+        self.stats.per_format[writer.name] = (cached, rebuilt)
+        label = f"{writer.name}: {len(units)} unit{'s' * (len(units) != 1)}"
+        if cached:
+            label += f" ({cached} from the cache)"
+        self.progress.start(label, len(units))
+        metas: dict[str, UnitMeta] = {}
+        try:
+            for unit in units:  # cached units first: their files, if OUT lacks them
+                if unit.name in pending.hits:
+                    meta = pending.hits[unit.name]
+                    self._write_cached(unit, meta)
+                    metas[unit.name] = meta
+                    self.progress.advance()
+            for future in as_completed(pending.futures):
+                unit = pending.futures[future]
+                result = future.result()
+                if not isinstance(result, Result):
+                    raise BuildError(f"{writer.name}: unit {unit.name} returned "
+                                     f"{type(result).__name__}, not a Result")
+                metas[unit.name] = self._write_made(unit, result)
+                self.progress.advance()
+        except BaseException:
+            for future in pending.futures:
+                future.cancel()
+            raise
+        finally:
+            self.cache.commit()
+        self.progress.done()
+        for unit in units:
+            for message in metas[unit.name].notes:
+                self.progress.note(message)
+        results = {u.name: Result((), metas[u.name].notes, metas[u.name].data) for u in units}
+        combined = writer.combine(results)
+        self._write(combined.files)
+        for message in combined.notes:
+            self.progress.note(message)
+        self.folder.sync()
+
+    def _write_made(self, unit: Unit, result: Result) -> UnitMeta:
+        files = tuple((rel, hashlib.sha256(data).hexdigest(), len(data))
+                      for rel, data in result.files)
+        meta = UnitMeta(files, tuple(result.notes), result.data)
+        self.cache.put(unit.key, "unit:" + unit.name.split(":")[0], meta,
+                       tuple(data for _, data in result.files))
+        self._write(result.files, {rel: (d, n) for rel, d, n in files})
+        return meta
+
+    def _write_cached(self, unit: Unit, meta: UnitMeta) -> None:
+        todo = [(self._path(rel), rel, d, n) for rel, d, n in meta.files]
+        if self.reuse_files:
+            missing = []
+            for path, rel, d, n in todo:
+                if self.folder.unchanged(path, d, n):
+                    self.folder.keep(path, d)
+                else:
+                    missing.append((path, rel, d, n))
+            todo = missing
+        if not todo:
+            return
+        try:
+            body = self.cache.body(unit.key)
+        except KeyError:
+            raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
+                             f"{unit.name}; build with --no-cache, or remove it") from None
+        data = dict(zip((rel for rel, _, _ in meta.files), body))
+        self.folder.write_all(((path, data[rel]) for path, rel, _, _ in todo), sync=False)
+
+    def _write(self, files: Sequence[tuple[str, bytes]],
+               digests: Mapping[str, tuple[str, int]] | None = None) -> None:
+        """Write `files` (OUT-relative paths) that do not already hold these bytes."""
+        todo = []
+        for rel, data in files:
+            path = self._path(rel)
+            if self.reuse_files:
+                d, n = (digests or {}).get(rel) or (hashlib.sha256(data).hexdigest(), len(data))
+                if self.folder.unchanged(path, d, n):
+                    self.folder.keep(path, d)
+                    continue
+            todo.append((path, data))
+        if todo:
+            self.folder.write_all(todo, sync=False)
+
+    def _path(self, rel: str) -> Path:
+        return self.folder.relative(rel)

@@ -1,0 +1,123 @@
+"""Stable keys: a hash of everything a piece of output depends on, and nothing else.
+
+A key is the same for the same inputs on any machine, in any process, at any path: it hashes
+values (text, numbers, dates, tuples of them), never mtimes, absolute paths or object ids. The
+build engine names cached work and finished units by these keys (see docs/engine.md).
+
+What an article's output depends on is its own content (`article_digest`: every field but
+the file it was read from) and, for each article it links to, that article's face
+(`link_face`: what a link to it shows or leads to). `linked_urls` says which articles those are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from .articles import Article
+from .urls import QTREF_SCHEME
+
+__all__ = ["digest", "article_digest", "link_face", "linked_urls", "file_digest", "ArticleKeys"]
+
+_QTREF = re.compile(re.escape(QTREF_SCHEME) + r"(/learn/[a-z0-9-]+/questions/[a-z0-9-]+)")
+
+
+def _encode(value: Any, out: list[bytes]) -> None:
+    """A canonical, type-tagged byte encoding of `value` (no two values share one)."""
+    if isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        out.append(b"s%d:" % len(data))
+        out.append(data)
+    elif isinstance(value, bytes):
+        out.append(b"b%d:" % len(value))
+        out.append(value)
+    elif value is None or isinstance(value, bool):
+        out.append(repr(value).encode())
+    elif isinstance(value, (int, float)):
+        out.append(b"n" + repr(value).encode() + b";")
+    elif isinstance(value, (tuple, list)):
+        out.append(b"(%d:" % len(value))
+        for item in value:
+            _encode(item, out)
+        out.append(b")")
+    elif isinstance(value, dict):
+        out.append(b"{%d:" % len(value))
+        for k in sorted(value):
+            _encode(k, out)
+            _encode(value[k], out)
+        out.append(b"}")
+    elif hasattr(value, "isoformat"):  # date, datetime
+        out.append(b"d" + value.isoformat().encode() + b";")
+    else:
+        raise TypeError(f"cannot key a {type(value).__name__}")
+
+
+def digest(*parts: Any) -> str:
+    """The hex SHA-256 of `parts` (strings, bytes, numbers, dates, None, and tuples, lists and
+    dicts of them), encoded so that different values never collide by concatenation."""
+    out: list[bytes] = []
+    _encode(parts, out)
+    return hashlib.sha256(b"".join(out)).hexdigest()
+
+
+def file_digest(data: bytes) -> str:
+    """The hex SHA-256 of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def article_digest(article: Article) -> str:
+    """Everything of `article` an output may show: all fields but `source_path` (where it was
+    read from, which no output depends on)."""
+    related = tuple((r.id, r.title, r.subject, r.url, r.canonical_url, r.target_url, r.rule,
+                     r.field) for r in article.related)
+    return digest(article.id, article.title, article.question, article.answer, article.subject,
+                  article.subject_key, article.slug, article.url, article.canonical_url,
+                  article.date, article.keywords, article.description, related,
+                  article.no_index, article.author)
+
+
+def link_face(article: Article | None) -> tuple:
+    """What a link to `article` shows or leads to: its title and question, address, subject
+    and anchor (None: the target is not in the collection, so links go to the web)."""
+    if article is None:
+        return ()
+    return (article.url, article.title, article.question, article.canonical_url,
+            article.subject, article.subject_key, article.slug, article.no_index)
+
+
+def linked_urls(article: Article) -> Iterable[str]:
+    """The `url` of every article `article` links to: resolved related links and the pending
+    cross-references in its answer."""
+    for link in article.related:
+        if link.target_url:
+            yield link.target_url
+    if QTREF_SCHEME in article.answer:
+        yield from _QTREF.findall(article.answer)
+
+
+class ArticleKeys:
+    """The digests of one collection's articles, each computed once per build, and the key of
+    a group of them: their content and the face of every article they link to (so a unit that
+    links to an article is rebuilt when that article's title, address or subject changes, or
+    when it is added or removed)."""
+
+    def __init__(self, articles: Iterable[Article]) -> None:
+        self._by_url = {a.url: a for a in articles}
+        self._digests: dict[str, str] = {}
+
+    def digest(self, article: Article) -> str:
+        found = self._digests.get(article.url)
+        if found is None:
+            found = self._digests[article.url] = article_digest(article)
+        return found
+
+    def of(self, articles: Iterable[Article]) -> str:
+        """One digest of `articles` (in order) and of what each links to."""
+        parts = []
+        for a in articles:
+            linked = tuple((url, link_face(self._by_url.get(url)))
+                           for url in sorted(set(linked_urls(a))))
+            parts.append((self.digest(a), linked))
+        return digest(parts)
