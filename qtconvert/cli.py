@@ -1,4 +1,4 @@
-"""The `qtconvert` command line: `check`, `build`, `subjects` and `formats`.
+"""The `qtconvert` command line: `check`, `build`, `verify`, `subjects`, `formats` and `cache`.
 
 Exit status: 0 success, 1 errors in the input (bad articles are skipped, the others still
 built) or a failed build, 2 a usage error.
@@ -19,6 +19,7 @@ from . import __version__
 from .build import build, prepare, select_subjects
 from .config import load_config
 from .errors import QtConvertError, UsageError
+from .executor import EXECUTORS
 from .filters.xref import related_counts
 from .model import Collection
 from .model.books import counted
@@ -116,7 +117,9 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                    help="only this subject key (e.g. mathematics); repeat for more "
                         "(default: all)")
     b.add_argument("-j", "--jobs", type=whole_number, default=0, metavar="N",
-                   help="parallel pandoc processes (default: one per CPU)")
+                   help="worker processes: books, PDF volumes, shards of files and pandoc "
+                        "batches run side by side (default: one per CPU; 1: all in this "
+                        "process)")
     b.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes")
     b.add_argument("--clean", action="store_true",
                    help="after each format is built, remove the files in OUT/<format>/ that "
@@ -124,6 +127,18 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                         "or marked no_index; with --subject, other subjects' files too); "
                         "files qtconvert did not write are never removed (OUT/.qtconvert-"
                         "manifest lists its own); only in a folder qtconvert made")
+    e = b.add_argument_group("rebuilds and clusters (docs/engine.md)")
+    e.add_argument("--cache-dir", type=Path, metavar="DIR",
+                   help="where the build cache lives (default: OUT/.qtconvert-cache); a rebuild "
+                        "makes again only what changed since a build that used it")
+    e.add_argument("--no-cache", action="store_true",
+                   help="neither read nor fill the cache, and rewrite every file (a full build)")
+    e.add_argument("--executor", choices=EXECUTORS, default="local",
+                   help="where parallel work runs: local (default: a pool of --jobs "
+                        "processes) or dask (a Dask cluster; pip install 'qtconvert[dask]')")
+    e.add_argument("--scheduler", metavar="ADDRESS",
+                   help="the Dask scheduler, e.g. tcp://10.0.0.5:8786 (default with --executor "
+                        "dask: a local cluster of --jobs workers)")
     g = b.add_argument_group("books (EPUB and PDF)")
     g.add_argument("--book", type=Path, metavar="RECIPE",
                    help="build one book from a recipe TOML file instead of one per subject "
@@ -166,6 +181,23 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
                    help="leave out a check by name, e.g. epubcheck or ace; repeat for more")
 
     sub.add_parser("formats", help="list the output formats (writers) available")
+    c = sub.add_parser("cache", help="show or shrink the build cache",
+                       description="The build cache (default OUT/.qtconvert-cache) keeps answer "
+                                   "HTML and finished books, volumes and files, so that a "
+                                   "rebuild makes only what changed. It is safe to delete.")
+    c.add_argument("action", choices=("info", "prune"),
+                   help="info: entries and size by kind; prune: remove the least recently "
+                        "used entries")
+    c.add_argument("-o", "--out", type=Path, default=Path("out"), metavar="OUT",
+                   help="the output folder whose cache to use (default: out)")
+    c.add_argument("--cache-dir", type=Path, metavar="DIR",
+                   help="the cache folder (default: OUT/.qtconvert-cache)")
+    c.add_argument("--max-size", type=_size, metavar="SIZE",
+                   help="prune: keep at most this much, e.g. 500M or 2G (least recently used "
+                        "go first)")
+    c.add_argument("--older-than", type=_days, metavar="DAYS",
+                   help="prune: remove entries no build has used for this many days")
+    c.add_argument("--json", action="store_true", help="info: print one JSON object")
     subjects = sub.add_parser("subjects", help="list the subjects: key, name, articles",
                               description="List the subjects of DIR, one per line: the key "
                                           "(for --subject), the number of articles and the "
@@ -175,6 +207,30 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
     subjects.add_argument("--json", action="store_true",
                           help="print a JSON list of {key, name, articles}")
     return parser
+
+
+def _size(value: str) -> int:
+    """`500M`, `2G`, `1500000` -> bytes (an argparse type)."""
+    units = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+    text = value.strip().upper().removesuffix("B")
+    number, unit = (text[:-1], text[-1]) if text[-1:] in units and text[-1:] else (text, "")
+    try:
+        size = float(number) * units[unit]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a size like 500M or 2G") from None
+    if size < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return int(size)
+
+
+def _days(value: str) -> float:
+    try:
+        days = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of days") from None
+    if days < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return days
 
 
 def _format_group(parser: argparse.ArgumentParser, cls: type[Writer]) -> None:
@@ -312,7 +368,9 @@ def _build(args: argparse.Namespace) -> int:
     options = BuildOptions(
         formats=formats, subjects=tuple(args.subject), jobs=args.jobs, strict=args.strict,
         clean=args.clean, config=_config(args, source), book=args.book,
-        stylesheet=args.stylesheet, format_options=_format_options(args, formats))
+        stylesheet=args.stylesheet, format_options=_format_options(args, formats),
+        cache=not args.no_cache, cache_dir=args.cache_dir, executor=args.executor,
+        scheduler=args.scheduler)
     progress = TerminalProgress(quiet=args.quiet)
     result = build(source, args.out, options, progress)
     selected = result.collection.select(options.subjects)
@@ -322,14 +380,72 @@ def _build(args: argparse.Namespace) -> int:
         print(f"error: {d} (skipped)", file=sys.stderr)
     if not args.quiet:
         warnings = sum(d.severity == "warning" for d in diagnostics)
+        kept = f" ({len(result.kept):,} unchanged)" if result.kept else ""
         print(f"{counted(len(selected), 'article')} built, {len(skipped):,} skipped; "
-              f"{counted(len(result.written), 'file')} written to {args.out}"
+              f"{counted(len(result.written), 'file')} written to {args.out}{kept}"
               + (f"; {counted(warnings, 'warning')} (`qtconvert check` lists them)"
                  if warnings else ""), file=sys.stderr)
+        if result.stats is not None and result.stats.units:
+            print(_units_line(result.stats), file=sys.stderr)
     if args.verify:
         checked = _verify_out(args.out, formats, args, jobs=args.jobs)
         return max(checked, 1 if skipped else 0)
     return 1 if skipped else 0  # the other articles were built, but the input has errors
+
+
+def _units_line(stats) -> str:
+    """`units: 24 (20 from the cache, 4 rebuilt); 130 answers converted by pandoc`"""
+    line = (f"units: {stats.units:,} ({stats.from_cache:,} from the cache, "
+            f"{stats.rebuilt:,} rebuilt)")
+    if stats.answers_converted:
+        line += f"; {counted(stats.answers_converted, 'answer')} converted by pandoc"
+    return line
+
+
+def _cache(args: argparse.Namespace) -> int:
+    from .cache import Cache
+    from .model.urls import CACHE_FOLDER
+
+    folder = args.cache_dir or args.out / CACHE_FOLDER
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no build cache there (build first, or give --cache-dir)")
+    cache = Cache(folder)
+    try:
+        if args.action == "prune":
+            if args.max_size is None and args.older_than is None:
+                raise UsageError("cache prune: give --max-size SIZE and/or --older-than DAYS")
+            removed, freed = cache.prune(
+                max_bytes=args.max_size,
+                older_than=None if args.older_than is None else args.older_than * 86400)
+            print(f"removed {_entries(removed)} ({_human(freed)}) from {folder}")
+        info = cache.info()
+    finally:
+        cache.close()
+    if args.action == "info" and args.json:
+        print(json.dumps({"folder": str(info.folder), "entries": info.entries,
+                          "bytes": info.bytes, "file_bytes": info.file_bytes,
+                          "kinds": {k: {"entries": n, "bytes": b}
+                                    for k, (n, b) in info.kinds.items()}}, indent=2))
+        return 0
+    print(f"{info.folder}: {_entries(info.entries)}, {_human(info.bytes)} "
+          f"({_human(info.file_bytes)} on disk)")
+    if args.action == "info":
+        width = max((len(k) for k in info.kinds), default=0)
+        for kind, (n, size) in info.kinds.items():
+            print(f"  {kind:{width}}  {n:8,}  {_human(size):>9}")
+    return 0
+
+
+def _entries(n: int) -> str:
+    return f"{n:,} {'entry' if n == 1 else 'entries'}"
+
+
+def _human(size: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if size < 1024 or unit == "GB":
+            return f"{size:,.0f} {unit}" if unit == "B" else f"{size:,.1f} {unit}"
+        size /= 1024
+    return f"{size} B"
 
 
 def _verify_out(out: Path, formats, args: argparse.Namespace, **options) -> int:
@@ -369,7 +485,8 @@ def main(argv: list[str] | None = None) -> int:
                     description = f"{target} (cannot be loaded: {exc})"
                 print(f"{name:10} {description}")
             return 0
-        commands = {"check": _check, "build": _build, "subjects": _subjects, "verify": _verify}
+        commands = {"check": _check, "build": _build, "subjects": _subjects, "verify": _verify,
+                    "cache": _cache}
         return commands[args.command](args)
     except UsageError as exc:
         print(exc, file=sys.stderr)

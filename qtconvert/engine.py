@@ -182,7 +182,7 @@ class Engine:
                 if not isinstance(result, Result):
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
-                metas[unit.name] = self._write_made(unit, result)
+                metas[unit.name] = self._write_made(writer.name, unit, result)
                 self.progress.advance()
         except BaseException:
             for future in pending.futures:
@@ -201,11 +201,11 @@ class Engine:
             self.progress.note(message)
         self.folder.sync()
 
-    def _write_made(self, unit: Unit, result: Result) -> UnitMeta:
+    def _write_made(self, format_name: str, unit: Unit, result: Result) -> UnitMeta:
         files = tuple((rel, hashlib.sha256(data).hexdigest(), len(data))
                       for rel, data in result.files)
         meta = UnitMeta(files, tuple(result.notes), result.data)
-        self.cache.put(unit.key, "unit:" + unit.name.split(":")[0], meta,
+        self.cache.put(unit.key, "unit:" + format_name, meta,
                        tuple(data for _, data in result.files))
         self._write(result.files, {rel: (d, n) for rel, d, n in files})
         return meta

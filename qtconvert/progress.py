@@ -27,45 +27,69 @@ class Progress:
 
 
 class TerminalProgress(Progress):
-    """`label [#####.....] 40/100` redrawn in place on a terminal; plain lines elsewhere."""
+    """On a terminal, a live bar drawn by rich (label, bar, done/total, elapsed, time left);
+    elsewhere (a log, a pipe), one plain line per finished piece of work. Notes print above
+    the bar, as they are, never as markup."""
 
     def __init__(self, stream: TextIO | None = None, quiet: bool = False) -> None:
         self.stream = stream or sys.stderr
         self.quiet = quiet
         self.tty = self.stream.isatty()
-        self.label, self.total, self.count, self.t0, self._last = "", 0, 0, 0.0, 0.0
+        self.label, self.total, self.count, self.t0 = "", 0, 0, 0.0
+        self._live = None  # rich.progress.Progress while a bar is shown
+        self._task = None
+        self._console = None
+        if self.tty and not quiet:
+            from rich.console import Console
+
+            self._console = Console(file=self.stream, highlight=False)
 
     def start(self, label: str, total: int) -> None:
+        self._close_bar()
         self.label, self.total, self.count, self.t0 = label, total, 0, time.monotonic()
-        self._draw(force=True)
+        if self._console is not None:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress as Bar,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+
+            self._live = Bar(TextColumn("{task.description}", markup=False), BarColumn(),
+                             MofNCompleteColumn(), TimeElapsedColumn(),
+                             TextColumn("left"), TimeRemainingColumn(),
+                             console=self._console, transient=True)
+            self._live.start()
+            self._task = self._live.add_task(label, total=total or None)
 
     def advance(self, steps: int = 1) -> None:
         self.count += steps
-        self._draw()
+        if self._live is not None:
+            self._live.update(self._task, completed=self.count)
 
     def done(self) -> None:
+        self._close_bar()
         if self.quiet:
             return
         took = time.monotonic() - self.t0
-        end = "\r\x1b[K" if self.tty else ""
         steps = f"{self.count}/{self.total} " if self.total != 1 else ""  # not "1/1" of a volume
-        self.stream.write(f"{end}{self.label}: {steps}done in {took:.1f} s\n")
-        self.stream.flush()
+        self._line(f"{self.label}: {steps}done in {took:.1f} s")
 
     def note(self, message: str) -> None:
         if not self.quiet:
-            self.stream.write(("\r\x1b[K" if self.tty else "") + message + "\n")
+            self._line(message)
+
+    def _line(self, text: str) -> None:
+        if self._console is not None:
+            self._console.print(text, markup=False, highlight=False, emoji=False,
+                                soft_wrap=True)
+        else:
+            self.stream.write(text + "\n")
             self.stream.flush()
 
-    def _draw(self, force: bool = False) -> None:
-        if self.quiet or not self.tty:
-            return
-        now = time.monotonic()
-        if not force and now - self._last < 0.1 and self.count < self.total:
-            return
-        self._last = now
-        width = 30
-        filled = width * self.count // self.total if self.total else width
-        self.stream.write(f"\r\x1b[K{self.label} [{'#' * filled}{'.' * (width - filled)}] "
-                          f"{self.count}/{self.total}")
-        self.stream.flush()
+    def _close_bar(self) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = self._task = None

@@ -1,0 +1,117 @@
+"""The build engine on the Markdown format (fast): what a rebuild makes again, what it takes
+from the cache, and what it leaves alone. tests/engine/test_incremental.py compares every
+format's incremental builds with full ones."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import write_article
+
+from qtconvert.build import build
+from qtconvert.cache import Cache
+from qtconvert.model.urls import CACHE_FOLDER
+from qtconvert.writers import BuildOptions
+
+MARKDOWN = BuildOptions(formats=("markdown",))
+
+
+def _site(folder):
+    """Two subjects; the chemistry article links to the mathematics one."""
+    write_article(folder, "m1.md", id=1, title="What is x?", question="What is x?",
+                  url="/learn/mathematics/questions/what-is-x")
+    write_article(folder, "m2.md", id=2, title="What is y?", question="What is y?",
+                  url="/learn/mathematics/questions/what-is-y")
+    write_article(folder, "c1.md", id=3, title="What is a mole?", question="What is a mole?",
+                  subject="Chemistry", url="/learn/chemistry/questions/what-is-a-mole",
+                  related_article1={"id": 1, "title": "What is x?", "subject": "Mathematics",
+                                    "url": "/learn/mathematics/questions/what-is-x"})
+    return folder
+
+
+def _files(out):
+    return {p.relative_to(out).as_posix(): p.read_bytes()
+            for p in sorted((out / "markdown").rglob("*.md"))}
+
+
+def test_a_rebuild_of_unchanged_input_makes_and_writes_nothing(tmp_path):
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    first = build(source, out, MARKDOWN)
+    assert first.stats.rebuilt == 2 and len(first.written) == 3
+    before = {p: p.stat().st_mtime_ns for p in first.written}
+    again = build(source, out, MARKDOWN)
+    assert (again.stats.from_cache, again.stats.rebuilt) == (2, 0)
+    assert again.written == () and sorted(again.kept) == sorted(first.written)
+    assert {p: p.stat().st_mtime_ns for p in first.written} == before  # not even touched
+
+
+def test_an_edit_rebuilds_its_unit_and_the_units_that_link_to_it(tmp_path):
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    build(source, out, MARKDOWN)
+    write_article(source, "m2.md", id=2, title="What is y?", question="What is y?",
+                  answer="y is another letter.", url="/learn/mathematics/questions/what-is-y")
+    edited = build(source, out, MARKDOWN)
+    assert (edited.stats.from_cache, edited.stats.rebuilt) == (1, 1)  # chemistry untouched
+    assert [p.name for p in edited.written] == ["what-is-y.md"]
+    # a title that another subject's article links to: that unit is rebuilt too
+    write_article(source, "m1.md", id=1, title="What is the letter x?", question="What is x?",
+                  url="/learn/mathematics/questions/what-is-x")
+    renamed = build(source, out, MARKDOWN)
+    assert renamed.stats.rebuilt == 2  # the link's face changed: chemistry is made again
+    full = build(source, tmp_path / "full", BuildOptions(formats=("markdown",), cache=False))
+    assert _files(out) == _files(tmp_path / "full")
+
+
+def test_a_file_removed_from_out_comes_back_from_the_cache(tmp_path):
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    build(source, out, MARKDOWN)
+    gone = out / "markdown" / "chemistry" / "what-is-a-mole.md"
+    data = gone.read_bytes()
+    gone.unlink()
+    (out / "markdown" / "mathematics" / "what-is-x.md").write_text("edited by hand, longer")
+    again = build(source, out, MARKDOWN)
+    assert again.stats.rebuilt == 0  # both from the cache, their files written again
+    assert sorted(p.name for p in again.written) == ["what-is-a-mole.md", "what-is-x.md"]
+    assert gone.read_bytes() == data
+
+
+def test_no_cache_reads_and_keeps_nothing_and_rewrites_every_file(tmp_path):
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    build(source, out, MARKDOWN)
+    result = build(source, out, BuildOptions(formats=("markdown",), cache=False))
+    assert result.stats.from_cache == 0 and len(result.written) == 3
+    fresh = build(source, tmp_path / "fresh", BuildOptions(formats=("markdown",), cache=False))
+    assert fresh.stats.rebuilt == 2 and not (tmp_path / "fresh" / CACHE_FOLDER).exists()
+
+
+def test_a_deleted_cache_gives_the_same_files(tmp_path):
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    build(source, out, MARKDOWN)
+    before = _files(out)
+    shutil.rmtree(out / CACHE_FOLDER)
+    again = build(source, out, MARKDOWN)
+    assert again.stats.rebuilt == 2 and _files(out) == before
+
+
+def test_keys_do_not_depend_on_where_the_source_or_the_cache_is(tmp_path):
+    """The same articles in two folders, built with one --cache-dir: the second build takes
+    every unit from the cache (no absolute path or mtime is in a key)."""
+    cache_dir = tmp_path / "shared-cache"
+    options = BuildOptions(formats=("markdown",), cache_dir=cache_dir)
+    build(_site(tmp_path / "a"), tmp_path / "out-a", options)
+    other = shutil.copytree(tmp_path / "a", tmp_path / "elsewhere" / "b")
+    result = build(other, tmp_path / "out-b", options)
+    assert (result.stats.from_cache, result.stats.rebuilt) == (2, 0)
+    assert _files(tmp_path / "out-a") == _files(tmp_path / "out-b")
+    assert not (tmp_path / "out-a" / CACHE_FOLDER).exists()
+    assert len(list(Cache(cache_dir).keys("unit:markdown"))) == 2
+
+
+def test_executor_jobs_one_runs_in_process_with_the_same_files(tmp_path):
+    source = _site(tmp_path / "in")
+    one = build(source, tmp_path / "one", BuildOptions(formats=("markdown",), jobs=1,
+                                                       cache=False))
+    two = build(source, tmp_path / "two", BuildOptions(formats=("markdown",), jobs=2,
+                                                       cache=False))
+    assert one.stats.rebuilt == two.stats.rebuilt == 2
+    assert _files(tmp_path / "one") == _files(tmp_path / "two")
