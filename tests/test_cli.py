@@ -146,7 +146,7 @@ def test_format_can_be_repeated_and_listed(tmp_path):
                  "-f", "markdown", "--format", "jsonld,markdown")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
-        ".qtconvert-manifest", ".qtconvert-output", "jsonld", "markdown"]
+        ".qtconvert-cache", ".qtconvert-manifest", ".qtconvert-output", "jsonld", "markdown"]
 
 
 def test_an_output_folder_inside_the_source_is_not_read_back(tmp_path):
