@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,11 +169,14 @@ class Engine:
             label += f" ({cached} from the cache)"
         self.progress.start(label, len(units))
         metas: dict[str, UnitMeta] = {}
-        try:
+
+        def files() -> Iterator[tuple[Path, bytes]]:
+            """The files to write, as units finish: written (by one `write_all`, which keeps
+            one helper process for the small files) while the later units still run."""
             for unit in units:  # cached units first: their files, if OUT lacks them
                 if unit.name in pending.hits:
                     meta = pending.hits[unit.name]
-                    self._write_cached(unit, meta)
+                    yield from self._cached_files(unit, meta)
                     metas[unit.name] = meta
                     self.progress.advance()
             for future in as_completed(pending.futures):
@@ -182,8 +185,12 @@ class Engine:
                 if not isinstance(result, Result):
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
-                metas[unit.name] = self._write_made(writer.name, unit, result)
+                metas[unit.name] = self._store(writer.name, unit, result)
+                yield from self._changed(result.files, metas[unit.name].files)
                 self.progress.advance()
+
+        try:
+            self.folder.write_all(files(), sync=False)
         except BaseException:
             for future in pending.futures:
                 future.cancel()
@@ -196,30 +203,25 @@ class Engine:
                 self.progress.note(message)
         results = {u.name: Result((), metas[u.name].notes, metas[u.name].data) for u in units}
         combined = writer.combine(results)
-        self._write(combined.files)
+        self.folder.write_all(self._changed(combined.files), sync=False)
         for message in combined.notes:
             self.progress.note(message)
         self.folder.sync()
 
-    def _write_made(self, format_name: str, unit: Unit, result: Result) -> UnitMeta:
+    def _store(self, format_name: str, unit: Unit, result: Result) -> UnitMeta:
+        """A made unit's meta (its files' digests), put in the cache with its files."""
         files = tuple((rel, hashlib.sha256(data).hexdigest(), len(data))
                       for rel, data in result.files)
         meta = UnitMeta(files, tuple(result.notes), result.data)
         self.cache.put(unit.key, "unit:" + format_name, meta,
                        tuple(data for _, data in result.files))
-        self._write(result.files, {rel: (d, n) for rel, d, n in files})
         return meta
 
-    def _write_cached(self, unit: Unit, meta: UnitMeta) -> None:
+    def _cached_files(self, unit: Unit, meta: UnitMeta) -> Iterator[tuple[Path, bytes]]:
+        """The files of a unit from the cache that OUT does not hold as they are."""
         todo = [(self._path(rel), rel, d, n) for rel, d, n in meta.files]
         if self.reuse_files:
-            missing = []
-            for path, rel, d, n in todo:
-                if self.folder.unchanged(path, d, n):
-                    self.folder.keep(path, d)
-                else:
-                    missing.append((path, rel, d, n))
-            todo = missing
+            todo = [t for t in todo if not self._kept(*t)]
         if not todo:
             return
         try:
@@ -228,22 +230,28 @@ class Engine:
             raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
                              f"{unit.name}; build with --no-cache, or remove it") from None
         data = dict(zip((rel for rel, _, _ in meta.files), body))
-        self.folder.write_all(((path, data[rel]) for path, rel, _, _ in todo), sync=False)
+        for path, rel, _, _ in todo:
+            yield path, data[rel]
 
-    def _write(self, files: Sequence[tuple[str, bytes]],
-               digests: Mapping[str, tuple[str, int]] | None = None) -> None:
-        """Write `files` (OUT-relative paths) that do not already hold these bytes."""
-        todo = []
+    def _changed(self, files: Sequence[tuple[str, bytes]],
+                 digests: Sequence[tuple[str, str, int]] | None = None
+                 ) -> Iterator[tuple[Path, bytes]]:
+        """`files` (OUT-relative paths) that OUT does not already hold as they are."""
+        known = {rel: (d, n) for rel, d, n in digests or ()}
         for rel, data in files:
             path = self._path(rel)
             if self.reuse_files:
-                d, n = (digests or {}).get(rel) or (hashlib.sha256(data).hexdigest(), len(data))
-                if self.folder.unchanged(path, d, n):
-                    self.folder.keep(path, d)
+                d, n = known.get(rel) or (hashlib.sha256(data).hexdigest(), len(data))
+                if self._kept(path, rel, d, n):
                     continue
-            todo.append((path, data))
-        if todo:
-            self.folder.write_all(todo, sync=False)
+            yield path, data
+
+    def _kept(self, path: Path, rel: str, digest: str, size: int) -> bool:
+        """True (and the file kept) when OUT holds these bytes at `path` already."""
+        if self.folder.unchanged(path, digest, size):
+            self.folder.keep(path, digest)
+            return True
+        return False
 
     def _path(self, rel: str) -> Path:
         return self.folder.relative(rel)
