@@ -11,6 +11,7 @@ the file it was read from) and, for each article it links to, that article's fac
 
 from __future__ import annotations
 
+import datetime as _dt
 import hashlib
 import re
 from collections.abc import Iterable
@@ -24,42 +25,27 @@ __all__ = ["digest", "article_digest", "link_face", "linked_urls", "file_digest"
 _QTREF = re.compile(re.escape(QTREF_SCHEME) + r"(/learn/[a-z0-9-]+/questions/[a-z0-9-]+)")
 
 
-def _encode(value: Any, out: list[bytes]) -> None:
-    """A canonical, type-tagged byte encoding of `value` (no two values share one)."""
-    if isinstance(value, str):
-        data = value.encode("utf-8", "surrogatepass")
-        out.append(b"s%d:" % len(data))
-        out.append(data)
-    elif isinstance(value, bytes):
-        out.append(b"b%d:" % len(value))
-        out.append(value)
-    elif value is None or isinstance(value, bool):
-        out.append(repr(value).encode())
-    elif isinstance(value, (int, float)):
-        out.append(b"n" + repr(value).encode() + b";")
-    elif isinstance(value, (tuple, list)):
-        out.append(b"(%d:" % len(value))
-        for item in value:
-            _encode(item, out)
-        out.append(b")")
-    elif isinstance(value, dict):
-        out.append(b"{%d:" % len(value))
-        for k in sorted(value):
-            _encode(k, out)
-            _encode(value[k], out)
-        out.append(b"}")
-    elif hasattr(value, "isoformat"):  # date, datetime
-        out.append(b"d" + value.isoformat().encode() + b";")
-    else:
-        raise TypeError(f"cannot key a {type(value).__name__}")
+_SCALARS = (str, bytes, int, float, bool, type(None), _dt.date)
+
+
+def _canonical(value: Any) -> Any:
+    """`value` with every dict made a sorted tuple of pairs (the rest as it is): its `repr`
+    is then the same for equal values in any process."""
+    if isinstance(value, _SCALARS):
+        return value
+    if isinstance(value, (tuple, list)):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return ("dict", tuple(sorted((_canonical(k), _canonical(v)) for k, v in value.items())))
+    raise TypeError(f"cannot key a {type(value).__name__}")
 
 
 def digest(*parts: Any) -> str:
-    """The hex SHA-256 of `parts` (strings, bytes, numbers, dates, None, and tuples, lists and
-    dicts of them), encoded so that different values never collide by concatenation."""
-    out: list[bytes] = []
-    _encode(parts, out)
-    return hashlib.sha256(b"".join(out)).hexdigest()
+    """The hex SHA-256 of `parts`: strings, bytes, numbers, dates, None, and tuples, lists and
+    dicts of them. It hashes their `repr` (quoted and escaped strings, so no two values share
+    one), which Python writes the same way in every process and on every machine."""
+    text = repr(_canonical(parts))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def file_digest(data: bytes) -> str:
@@ -72,10 +58,12 @@ def article_digest(article: Article) -> str:
     read from, which no output depends on)."""
     related = tuple((r.id, r.title, r.subject, r.url, r.canonical_url, r.target_url, r.rule,
                      r.field) for r in article.related)
-    return digest(article.id, article.title, article.question, article.answer, article.subject,
-                  article.subject_key, article.slug, article.url, article.canonical_url,
-                  article.date, article.keywords, article.description, related,
-                  article.no_index, article.author)
+    # every field is a str, int, bool, date or tuple of them: their repr is canonical as it is
+    text = repr(("article", article.id, article.title, article.question, article.answer,
+                 article.subject, article.subject_key, article.slug, article.url,
+                 article.canonical_url, article.date, article.keywords, article.description,
+                 related, article.no_index, article.author))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def link_face(article: Article | None) -> tuple:
