@@ -201,3 +201,23 @@ def test_clean_refuses_a_folder_qtconvert_did_not_make(tmp_path):
     assert result.returncode == 1 and "has no .qtconvert-output" in result.stderr
     assert (home / "markdown" / "notes" / "todo.md").read_text() == "mine"
     assert not (home / "markdown" / "mathematics").exists()  # refused before any writing
+
+
+def test_engine_options_on_the_command_line(tmp_path, capsys):
+    """--no-cache makes no cache; a rebuild with the cache says what it reused; --scheduler
+    without --executor dask is a usage error before any work."""
+    source = write_article(tmp_path / "in", "a.md").parent
+    out = tmp_path / "out"
+    assert main(["build", str(source), "-o", str(out), "-f", "markdown", "--no-cache"]) == 0
+    assert not (out / ".qtconvert-cache").exists()
+    assert main(["build", str(source), "-o", str(out), "-f", "markdown",
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    assert main(["build", str(source), "-o", str(out), "-f", "markdown",
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    err = capsys.readouterr().err
+    assert "0 files written" in err and "(1 unchanged)" in err
+    assert "units: 1 (1 from the cache, 0 rebuilt)" in err
+    assert main(["build", str(source), "-o", str(tmp_path / "o2"), "-f", "markdown",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert "--scheduler is for --executor dask" in capsys.readouterr().err
+    assert not (tmp_path / "o2").exists()
