@@ -1,12 +1,13 @@
 """PDF checks (pypdf): the file is whole and parses, every font is embedded, every internal
 link and bookmark lands on an existing destination, bookmarks are present, the title and
-language are in the metadata; and, for a PDF that claims PDF/UA, the machine-checkable part of
-PDF/UA-1 (tagged, a structure tree, the title displayed, alternative text on figures)."""
+language are in the metadata; and, for a PDF that claims PDF/UA, the PDF/UA checks (pdf_ua.py)
+and the external validators that are installed (pdf_ua_tools.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from . import pdf_ua, pdf_ua_tools
 from .core import ERROR, WARNING, Options, Plan, Problem, Task, rel
 
 __all__ = ["plan", "check_pdf", "pdf_problems"]
@@ -15,8 +16,42 @@ FORMAT = "pdf"
 
 
 def plan(options: Options) -> Plan:
-    return Plan([Task(FORMAT, (rel(options, p),), check_pdf, (rel(options, p),))
-                 for p in sorted((options.out / FORMAT).glob("*.pdf"))])
+    pdfs = sorted((options.out / FORMAT).glob("*.pdf"))
+    result = Plan([Task(FORMAT, (rel(options, p),), check_pdf, (rel(options, p),))
+                   for p in pdfs])
+    result.tasks[:0] = _ua_plan(options, pdfs, result.notes)  # the slow ones first
+    return result
+
+
+def _ua_plan(options: Options, pdfs: list[Path], notes: list[str]) -> list[Task]:
+    """The PDF/UA tasks of the PDFs that claim PDF/UA; a note for each checker that cannot run."""
+    tasks: list[Task] = []
+    skipped: dict[str, str] = {}
+    for path in pdfs:
+        try:
+            part = pdf_ua.claimed_part(path)
+        except ImportError:
+            notes.append("PDF/UA checks skipped: pikepdf is not installed "
+                         "(pip install 'qtconvert[verify]')")
+            return []
+        except Exception:  # pikepdf raises several kinds for a broken file: `parse` reports it
+            continue
+        if part is None:
+            continue
+        name = rel(options, path)
+        for check, missing, task in (
+                ("page-validation", pdf_ua_tools.page_missing(part),
+                 Task(FORMAT, (name,), pdf_ua_tools.page_task, (name,))),
+                ("verapdf", pdf_ua_tools.verapdf_missing(part),
+                 Task(FORMAT, (name,), pdf_ua_tools.verapdf_task, (name, part)))):
+            if options.wants(check) and missing:
+                skipped.setdefault(check, missing)
+            elif options.wants(check):
+                tasks.append(task)
+        if any(options.wants(c) for c in pdf_ua.CHECKS):
+            tasks.append(Task(FORMAT, (name,), pdf_ua.check_pdf_ua, (name,)))
+    notes.extend(f"{check} skipped: {why}" for check, why in skipped.items())
+    return tasks
 
 
 def check_pdf(options: Options, name: str) -> list[Problem]:
@@ -142,39 +177,5 @@ def _metadata(reader) -> list[tuple[str, str, str]]:
         found.append(("metadata", "no document title (/Title)", ERROR))
     if not str(root.get("/Lang") or "").strip():
         found.append(("metadata", "no document language (/Lang in the catalog)", ERROR))
-    xmp = reader.xmp_metadata
-    claims_ua = b"pdfuaid" in (xmp.stream.get_data() if xmp is not None else b"")
-    if claims_ua:
-        mark = root.get("/MarkInfo") or {}
-        if not mark.get("/Marked"):
-            found.append(("pdf-ua", "claims PDF/UA but is not tagged (/MarkInfo /Marked)", ERROR))
-        tree = root.get("/StructTreeRoot")
-        if tree is None:
-            found.append(("pdf-ua", "claims PDF/UA but has no structure tree", ERROR))
-        prefs = root.get("/ViewerPreferences") or {}
-        if not prefs.get("/DisplayDocTitle"):
-            found.append(("pdf-ua", "claims PDF/UA but does not display the title "
-                                    "(/ViewerPreferences /DisplayDocTitle)", ERROR))
-        if tree is not None:
-            figures = _figures_without_alt(tree.get_object())
-            if figures:
-                found.append(("pdf-ua", f"{figures} Figure elements without alternative text "
-                                        "(/Alt)", ERROR))
     return found
 
-
-def _figures_without_alt(tree) -> int:
-    count, todo, seen = 0, [tree], set()
-    while todo:
-        node = todo.pop()
-        kids = node.get("/K") if hasattr(node, "get") else None
-        if node.get("/S") == "/Figure" and not node.get("/Alt") and not node.get("/ActualText"):
-            count += 1
-        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
-            ref = getattr(kid, "idnum", None)
-            kid = kid.get_object() if hasattr(kid, "get_object") else kid
-            if hasattr(kid, "get") and ref not in seen:
-                if ref is not None:
-                    seen.add(ref)
-                todo.append(kid)
-    return count

@@ -45,3 +45,12 @@ def change_collection(apkg: Path, *statements: tuple[str, tuple]) -> None:
             db.close()
 
     rewrite_member(apkg, "collection.anki2", change)
+
+
+def change_pdf(path: Path, change: Callable) -> None:
+    """Open the PDF at `path` with pikepdf, run `change(pdf)` and save it in place."""
+    import pikepdf
+
+    with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+        change(pdf)
+        pdf.save(path)
