@@ -1,10 +1,16 @@
 """The one module that talks to pandoc: answer Markdown -> HTML fragments, in batches.
 
 Starting pandoc costs far more than converting one answer, so answers go through in batches
-(one pandoc process per `batch_size` answers, `jobs` processes at a time). Inside a batch the
-answers are separated by marker paragraphs that no answer can contain; the HTML is split on them
-again. When a batch does not split back into as many pieces as went in (an answer with an
-unclosed code fence swallowed a marker), that batch is converted again one answer at a time.
+(one pandoc process per `batch_size` answers, `jobs` processes at a time). A batch is one pandoc
+run over one file per answer, read with `--file-scope`: each answer is parsed on its own, so an
+unclosed code fence, a link reference definition or a heading in one answer cannot change
+another. Marker paragraphs that no answer can contain separate the answers in the HTML, which is
+split on them again. What pandoc numbers across a whole run is made the answer's own again:
+the file-name prefix `--file-scope` puts on identifiers is removed, and code blocks are
+numbered from `cb1` in each answer. So an answer's HTML is the same in any batch, with any
+neighbours, as when converted alone (which a cache of answer HTML relies on). An answer with
+footnotes (numbered and gathered at the end of a run) is converted alone. When a batch does
+not split back into as many pieces as went in, it is converted again one answer at a time.
 
 Pandoc runs with a heap limit and a time limit, as its manual advises for untrusted input (its
 parsers have pathological corner cases). A batch that fails is converted again one answer at a
@@ -18,6 +24,7 @@ import html
 import re
 import secrets
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -87,7 +94,7 @@ def to_html(answers: Sequence[str], options: PandocOptions = PandocOptions(),
     elif options.math == "tex":  # --mathjax keeps the TeX itself, in \\(..\\) and \\[..\\]
         args.append("--mathjax")
     for lua in [*builtin_lua_filters(), *options.lua_filters]:
-        args += ["--lua-filter", str(lua)]
+        args += ["--lua-filter", str(Path(lua).resolve())]  # pandoc may run elsewhere
     size = max(1, options.batch_size)
     starts = range(0, len(answers), size)
     jobs = job_count(options.jobs)
@@ -108,9 +115,9 @@ class _Failed(Exception):
     """One pandoc run failed; the message says why, in one line."""
 
 
-def _run(args: list[str], text: str, answers: int) -> str:
+def _run(args: list[str], text: str, answers: int, cwd: str | None = None) -> str:
     try:
-        proc = subprocess.run(args, input=text.encode("utf-8"), capture_output=True,
+        proc = subprocess.run(args, input=text.encode("utf-8"), capture_output=True, cwd=cwd,
                               check=False, timeout=TIME_LIMIT + TIME_PER_ANSWER * answers)
     except subprocess.TimeoutExpired as exc:
         raise _Failed(f"pandoc took longer than {exc.timeout:.0f} s") from None
@@ -131,29 +138,73 @@ def _check_works(args: list[str]) -> None:
         raise BuildError(str(exc)) from None
 
 
+# a footnote definition (`[^1]: ...`): pandoc numbers footnotes across a run and gathers them
+# at its end, so such an answer is converted on its own
+_FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
+# a code block's id and its lines' (`cb3`, `cb3-1`) in an id or a link to one
+_CODE_ID = re.compile(r'(id="|href="#)cb(\d+)(?=[-"])')
+
+
+def _own_code_numbers(fragment: str) -> str:
+    """Code blocks numbered `cb1`, `cb2`, ... in the order they appear in `fragment`, as pandoc
+    numbers them in an answer converted alone."""
+    numbers: dict[str, int] = {}
+
+    def renumber(m: re.Match[str]) -> str:
+        n = numbers.setdefault(m.group(2), len(numbers) + 1)
+        return f"{m.group(1)}cb{n}"
+
+    return _CODE_ID.sub(renumber, fragment) if "cb" in fragment else fragment
+
+
+def _run_batch(args: list[str], answers: list[str]) -> list[str] | None:
+    """One pandoc run over `answers`, each read as a file of its own; the fragments, or None
+    when the run fails or does not split back into one piece per answer."""
+    token = "qt" + secrets.token_hex(8)
+    marker = token.upper()
+    with tempfile.TemporaryDirectory(prefix="qtconvert-batch-") as folder:
+        files = []  # named relative to `folder`, where pandoc runs: the prefixes hold the names
+        Path(folder, "marker.md").write_text(marker + "\n", encoding="utf-8")
+        for n, answer in enumerate(answers):
+            Path(folder, f"{token}-{n}.md").write_text(answer, encoding="utf-8")
+            files += [f"{token}-{n}.md", "marker.md"]
+        try:
+            html = _run([*args, "--file-scope", *files[:-1]], "", len(answers), cwd=folder)
+        except _Failed:
+            return None
+    pieces = html.split(f"<p>{marker}</p>")
+    if len(pieces) != len(answers):
+        return None
+    fragments = []
+    for n, piece in enumerate(pieces):
+        prefix = f"{token}-{n}md__"  # what --file-scope puts before the answer's identifiers
+        piece = piece.replace(f'"{prefix}', '"').replace(f'"#{prefix}', '"#')
+        fragments.append(_own_code_numbers(piece.strip()))
+    return fragments
+
+
 def _convert_batch(args: list[str], answers: list[str], start: int,
                    on_failure: Callable[[int, str], None] | None) -> list[str]:
-    """The fragments of `answers` (numbered from `start`); one run, else one run per answer."""
-    if len(answers) > 1:
-        marker = "QTBATCH" + secrets.token_hex(8)
+    """The fragments of `answers` (numbered from `start`): one run for those that can share
+    one, then one run per answer for the rest (and for all, if the shared run failed)."""
+    fragments: list[str | None] = [None] * len(answers)
+    shared = [n for n, a in enumerate(answers) if not _FOOTNOTE.search(a)]
+    if len(shared) > 1:
+        done = _run_batch(args, [answers[n] for n in shared])
+        for n, fragment in zip(shared, done or ()):
+            fragments[n] = fragment
+    for n, answer in enumerate(answers):
+        if fragments[n] is not None:
+            continue
         try:
-            pieces = _run(args, f"\n\n{marker}\n\n".join(answers), len(answers)
-                          ).split(f"<p>{marker}</p>")
-        except _Failed:
-            pieces = []
-        if len(pieces) == len(answers):
-            return [p.strip() for p in pieces]
-    fragments = []
-    for n, answer in enumerate(answers, start):
-        try:
-            fragments.append(_run(args, answer, 1).strip())
+            fragments[n] = _run(args, answer, 1).strip()
         except _Failed as exc:
             _check_works(args)  # a broken Lua filter fails every answer: stop the build
             if on_failure is not None:
-                on_failure(n, str(exc))
-            fragments.append('<pre class="qt-unconverted">' + html.escape(answer, quote=False)
-                             + "</pre>")
-    return fragments
+                on_failure(start + n, str(exc))
+            fragments[n] = ('<pre class="qt-unconverted">' + html.escape(answer, quote=False)
+                            + "</pre>")
+    return [f for f in fragments if f is not None]
 
 
 # pandoc writes a formula it leaves as TeX (`span.math`) between `\(..\)` or `\[..\]` (or the
