@@ -20,6 +20,7 @@ import ctypes
 import errno
 import hashlib
 import os
+import re
 import stat
 import shutil
 import sys
@@ -49,6 +50,10 @@ _JOURNAL = ".qtconvert-journal"
 # Temporary files of tools that write their own (WeasyPrint's fonts), removed after the build.
 WORK_FOLDER = ".qtconvert-tmp"
 _OWN_FILES = {OUTPUT_MARKER, OUTPUT_MANIFEST, _JOURNAL, WORK_FOLDER, CACHE_FOLDER}
+# A file name made of `safe_name` characters that neither starts nor ends with `.` or `-` (not
+# hidden, not `..`, not an option) and is short enough for any file system: `relative` keeps it.
+_SAFE_LEAF = re.compile(r"[a-z0-9_](?:[a-z0-9._-]*[a-z0-9_])?")
+_MAX_LEAF = 200
 
 
 def check_out(out: str | os.PathLike[str]) -> None:
@@ -198,12 +203,18 @@ class OutputFolder:
         return path
 
     def relative(self, rel: str) -> Path:
-        """`path(*rel.split("/"))`, for many files in few folders: each folder is checked once."""
+        """`path(*rel.split("/"))`, for many files in few folders: each folder is checked once.
+
+        A file name that is safe already is kept as it is: a writer's `safe_name(slug) + ".md"`
+        may end its stem in `-` where `safe_name` shortened it, which `path` would strip (and
+        the file would no longer be where the writer's links say)."""
         folder, _, leaf = rel.rpartition("/")
         base = self._checked.get(folder)
         if base is None:
             base = self._checked[folder] = self.path(*folder.split("/"), "x").parent \
                 if folder else self.root
+        if _SAFE_LEAF.fullmatch(leaf) and len(leaf) <= _MAX_LEAF:
+            return base / leaf
         stem, dot, suffix = leaf.rpartition(".")
         return base / ((safe_name(stem) + "." + safe_name(suffix)) if dot and stem
                        else safe_name(leaf))
