@@ -4,7 +4,8 @@ Writes `OUT/anki/<book key>.apkg` (deck `QuickTakes::<Subject>`, one note per ar
 question on the front, the answer with MathJax math, related questions and source on the back)
 and `OUT/anki/<book key>.txt`, the same notes in Anki's plain-text import format. Re-importing
 a rebuilt deck updates changed notes in place and keeps the learner's reviews (see
-`package.py` on identity). Needs genanki: `pip install qtconvert[anki]`. docs/anki.md says
+`package.py` on identity). Each deck is one unit of the build (`render_deck`), made from its
+book and its answers' HTML alone. Needs genanki: `pip install qtconvert[anki]`. docs/anki.md says
 what a learner does with the files.
 """
 
