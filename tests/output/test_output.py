@@ -22,6 +22,18 @@ def test_output_paths_cannot_leave_the_output_folder(tmp_path, value):
     assert path.read_text() == "x"
 
 
+def test_a_relative_path_keeps_a_safe_file_name_and_makes_any_other_safe(tmp_path):
+    out = OutputFolder(tmp_path / "out")
+    shortened = output.safe_name("a" * 119 + "-b")  # cut at 120 characters: ends in "-"
+    assert shortened.endswith("-")
+    # where a writer's links say the file is: its name is not made safe a second time
+    assert out.relative(f"markdown/m/{shortened}.md") == out.root / "markdown" / "m" / (
+        shortened + ".md")
+    for leaf, made in [("..", "untitled.untitled"), (".hidden.md", "hidden.md"), ("-x-.md", "x.md"),
+                       ("A B.md", "a-b.md"), ("x" * 250 + ".md", "x" * 120 + ".md")]:
+        assert out.relative(f"m/{leaf}") == out.root / "m" / made, leaf
+
+
 def test_outputs_are_written_once_and_atomically(tmp_path):
     out = OutputFolder(tmp_path)
     path = out.path("a", "b.txt")

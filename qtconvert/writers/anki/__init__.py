@@ -4,7 +4,8 @@ Writes `OUT/anki/<book key>.apkg` (deck `QuickTakes::<Subject>`, one note per ar
 question on the front, the answer with MathJax math, related questions and source on the back)
 and `OUT/anki/<book key>.txt`, the same notes in Anki's plain-text import format. Re-importing
 a rebuilt deck updates changed notes in place and keeps the learner's reviews (see
-`package.py` on identity). Needs genanki: `pip install qtconvert[anki]`. docs/anki.md says
+`package.py` on identity). Each deck is one unit of the build (`render_deck`), made from its
+book and its answers' HTML alone. Needs genanki: `pip install qtconvert[anki]`. docs/anki.md says
 what a learner does with the files.
 """
 
@@ -12,28 +13,27 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 from ...errors import UsageError
-from ...model import Article
+from ...model import Article, Collection
 from ...model.books import Book
-from ...render import html_body
-from ...render.pandoc import PandocOptions
-from ..base import BuildOptions, Writer
-from .cards import NoteFields, note_fields, tag_safe
+from ...model.urls import safe_name
+from ...render.fragments import lua_filters
+from ...render.links import Links, link_table
+from ..base import Answers, BuildOptions, Result, Unit, Writer
+from .cards import note_fields, tag_safe
 
-__all__ = ["AnkiWriter", "build_time", "deck_name", "note_tags"]
+__all__ = ["AnkiWriter", "build_time", "source_date_epoch", "deck_name", "note_tags",
+           "render_deck"]
 
 DECK_ROOT = "QuickTakes"
 
 
-def build_time() -> float:
-    """The time stamped into the decks: `SOURCE_DATE_EPOCH` when set (reproducible builds),
-    else now. A rebuild must be newer than the last for Anki to take its changes."""
+def source_date_epoch() -> float | None:
+    """`SOURCE_DATE_EPOCH` in seconds when it is set (reproducible builds), else None."""
     value = os.environ.get("SOURCE_DATE_EPOCH")
     if value is None or not value.strip():
-        return time.time()
+        return None
     try:
         seconds = int(value)
     except ValueError:
@@ -42,6 +42,13 @@ def build_time() -> float:
     if seconds < 0:
         raise UsageError(f"SOURCE_DATE_EPOCH={value!r} is before 1970")
     return float(seconds)
+
+
+def build_time() -> float:
+    """The time stamped into the decks: `SOURCE_DATE_EPOCH` when set (reproducible builds),
+    else now. A rebuild must be newer than the last for Anki to take its changes."""
+    fixed = source_date_epoch()
+    return time.time() if fixed is None else fixed
 
 
 def deck_name(book: Book) -> str:
@@ -80,35 +87,48 @@ class AnkiWriter(Writer):
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """None: a card has no address of its own, links go to the articles' web pages."""
-        return None
+        return _no_address(target, source)
 
-    def write(self) -> list[Path]:
+    def units(self) -> list[Unit]:
+        """One unit per deck (a subject, or the `--book` recipe): its key holds the book's key,
+        title and articles in order, the face of every article they link to and the Lua
+        filters that shape the answers."""
         from ...read.recipes import books_for
-        from .package import apkg_bytes
-        from .text_import import text_file
 
         self.check_options(self.options)
         timestamp = build_time()
-        books = books_for(self.selected, self.options.book)
-        articles = list({a.url: a for book in books for a in book.articles}.values())
+        fixed = source_date_epoch()
         config = self.options.config
-        options = PandocOptions(math="tex", jobs=self.options.jobs,
-                                lua_filters=tuple(config.lua_filters) if config else ())
-        fragments = html_body.render_answers(articles, options, self.progress,
-                                             "Anki: converting answers")
-        written = []
-        for book in books:
-            notes = list(self._notes(book, fragments))
-            deck = deck_name(book)
-            written.append(self.out.write_bytes(self.out.path("anki", book.key + self.suffix),
-                                                apkg_bytes(deck, notes, timestamp)))
-            written.append(self.out.write_text(self.out.path("anki", book.key + ".txt"),
-                                               text_file(deck, notes)))
-        return written
+        lua = lua_filters(config.lua_filters if config else ()).files
+        units = []
+        for book in books_for(self.selected, self.options.book):
+            # The build time is in the key only when SOURCE_DATE_EPOCH fixes it (then the same
+            # epoch gives the same bytes, a later one a new deck). Otherwise a deck whose notes
+            # did not change is taken from the cache with the time it was first made, which is
+            # right: Anki takes a note only from a newer deck, and nothing in it is newer; a
+            # deck that changed is made again, stamped with this build's time.
+            key = self.unit_key(book.articles, book.key, deck_name(book), lua, fixed)
+            units.append(Unit(book.key, key, render_deck,
+                              (book, link_table(self.collection, book.articles), timestamp),
+                              answers=Answers(book.articles, math="tex")))
+        return units
 
-    def _notes(self, book: Book, fragments: dict[str, str]
-               ) -> Iterator[tuple[str, NoteFields, list[str]]]:
-        links = self.links()
-        for article in book.articles:
-            yield article.anchor, note_fields(article, fragments[article.url], links), \
-                note_tags(article)
+
+def render_deck(book: Book, table: Collection, timestamp: float, *, fragments: dict[str, str]
+                ) -> Result:
+    """One unit: the `.apkg` and `.txt` of `book`'s deck, stamped `timestamp`; `fragments`
+    holds each article's answer HTML with its math as TeX, `table` every article they link to
+    (links go to web pages: a card has no address of its own)."""
+    from .package import apkg_bytes
+    from .text_import import text_file
+
+    links = Links(table, _no_address)
+    notes = [(a.anchor, note_fields(a, fragments[a.url], links), note_tags(a))
+             for a in book.articles]
+    deck = deck_name(book)
+    return Result(((f"anki/{safe_name(book.key)}.apkg", apkg_bytes(deck, notes, timestamp)),
+                   (f"anki/{safe_name(book.key)}.txt", text_file(deck, notes).encode("utf-8"))))
+
+
+def _no_address(target: Article, source: Article) -> str | None:
+    return None

@@ -3,9 +3,11 @@
 Writes `OUT/jsonld/<subject-key>/<slug>.jsonld` (the article's graph, see `profiles`),
 `<slug>.html` (the same graph as a `<script type="application/ld+json">` snippet that no answer
 text can break out of) and `<subject-key>/all.ndjson` (the subject's graphs, one per line).
-The site-wide files, `OUT/jsonld/all.ndjson` and the sitemaps (`sitemaps`), are made again at
-the end of every build from every subject's `all.ndjson` in OUT, so a build of one subject
-keeps the others in them. Articles marked `no_index` are left out unless
+Articles are rendered in units of at most `SHARD` articles of one subject (`render_shard`),
+which give `combine` their compact lines and sitemap entries. The site-wide files,
+`OUT/jsonld/all.ndjson` and the sitemaps (`sitemaps`), are made again at the end of every
+build (`combine`) from the subjects written and every other subject's `all.ndjson` in OUT, so
+a build of one subject keeps the others in them. Articles marked `no_index` are left out unless
 `--include-noindex`. Output is deterministic: the same input gives the same bytes.
 """
 
@@ -13,20 +15,21 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from ...model import Article
+from ...model import Article, Collection
 from ...model.urls import safe_name
-from ..base import BuildOptions, Writer, option
+from ...render.links import Links, link_table
+from ..base import BuildOptions, Result, Unit, Writer, option
 from .html_subset import answer_html
 from .profiles import CONTEXT, Site, article_graph, check_profile
 from .sitemaps import MAX_URLS, Entry, sitemap_files
 
 __all__ = ["JsonLdWriter", "script_element"]
 
+SHARD = 500  #: articles per unit, all of one subject
 BUNDLE = "all.ndjson"  # in OUT/jsonld/ for the site, in each subject's folder for the subject
 _SUBJECT_KEY = re.compile(r"[a-z0-9][a-z0-9-]*")  # as in an article's url
 _W3C_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -74,58 +77,68 @@ class JsonLdWriter(Writer):
         super().__init__(*args, **kwargs)
         self.profile = check_profile(self.format_options.profile)
         self.site = Site(self.collection.base_url)
-        self._links = self.links()
 
     def uri_for(self, target: Article, source: Article) -> str | None:
         """The web address: JSON-LD describes the pages of the site, wherever they are built."""
-        return target.canonical_url
+        return web_address(target, source)
 
     def exported(self) -> list[Article]:
         """The selected articles, without `no_index` ones unless asked to include them."""
         return [a for a in self.selected if self.format_options.include_noindex or not a.no_index]
 
-    def graph(self, article: Article) -> dict[str, Any]:
-        """The JSON-LD document of one article."""
-        text = answer_html(article.answer, self._links.resolver(article), article.canonical_url)
-        related = list(dict.fromkeys(self._links.related_href(link, article)
-                                     for link in article.listed_related))
-        return article_graph(article, self.profile, self.site, text, related)
+    def shards(self) -> dict[str, list[tuple[Article, ...]]]:
+        """Subject key -> its exported articles in shards of at most `SHARD`, for every
+        selected subject (one whose articles are all `no_index` has none)."""
+        shards: dict[str, list[tuple[Article, ...]]] = {key: [] for key in self.selected.subjects}
+        exported: dict[str, list[Article]] = {key: [] for key in shards}
+        for a in self.exported():
+            exported[a.subject_key].append(a)
+        for key, articles in exported.items():
+            shards[key] = [tuple(articles[i:i + SHARD]) for i in range(0, len(articles), SHARD)]
+        return shards
 
-    def write(self) -> list[Path]:
-        articles = self.exported()
-        lines: dict[str, list[str]] = {key: [] for key in self.selected.subjects}
-        self.progress.start(f"Writing JSON-LD ({self.profile})", len(articles))
-        written = self.out.write_all(self._files(articles, lines))
-        self.progress.done()
-        return written + self.out.write_all(self._bundles_and_sitemaps(articles, lines))
+    def units(self) -> list[Unit]:
+        """One unit per shard. A shard holds only the articles this build exports (the
+        `no_index` rule is applied here, and `--include-noindex` is among the options every
+        key holds, with the profile), so its key is that of its articles and of the articles
+        they link to."""
+        units = []
+        for key, shards in self.shards().items():
+            for n, shard in enumerate(shards):
+                units.append(Unit(_shard_name(key, n), self.unit_key(shard),
+                                  render_shard, (shard, link_table(self.collection, shard),
+                                                 self.profile, self.site)))
+        return units
 
-    def _bundles_and_sitemaps(self, articles: list[Article], lines: dict[str, list[str]]
-                              ) -> list[tuple[Path, bytes]]:
-        """Each written subject's `all.ndjson`, then the site's `all.ndjson` and sitemaps: of
-        the subjects written, and of the others in OUT unless `--clean` is about to remove
-        them."""
-        bundles = {key: "".join(line + "\n" for line in graphs).encode()
-                   for key, graphs in lines.items()}
-        entries: dict[str, list[Entry]] = {key: [] for key in lines}
-        for a in articles:
-            entries[a.subject_key].append((a.canonical_url, a.date.isoformat()))
-        files = [(self.out.path("jsonld", key, BUNDLE), data) for key, data in bundles.items()]
+    def combine(self, results: Mapping[str, Result]) -> Result:
+        """Each written subject's `all.ndjson` from its shards' lines, then the site's
+        `all.ndjson` and sitemaps: of the subjects written, and of the others in OUT unless
+        `--clean` is about to remove them."""
+        bundles: dict[str, bytes] = {}
+        entries: dict[str, list[Entry]] = {}
+        for key, shards in self.shards().items():
+            parts = [results[_shard_name(key, n)].data for n in range(len(shards))]
+            bundles[key] = b"".join(lines for lines, _ in parts)
+            entries[key] = [entry for _, found in parts for entry in found]
+        files = [(f"jsonld/{safe_name(key)}/{BUNDLE}", data) for key, data in bundles.items()]
+        notes: list[str] = []
         if not self.options.clean:
-            for key, (data, found) in self._other_subjects(set(lines)).items():
+            for key, (data, found) in self._other_subjects(set(bundles), notes).items():
                 bundles[key], entries[key] = data, found
-        files.append((self.out.path("jsonld", BUNDLE),
-                      b"".join(bundles[key] for key in sorted(bundles))))
+        files.append((f"jsonld/{BUNDLE}", b"".join(bundles[key] for key in sorted(bundles))))
         sitemaps = sitemap_files(entries, self.collection.base_url,
                                  gzip=self.format_options.sitemap_gzip)
         if len(sitemaps) - 1 > MAX_URLS:
-            self.progress.note(f"sitemap.xml lists {len(sitemaps) - 1} sitemaps, more than the "
-                               f"{MAX_URLS} search engines read from one index")
-        return files + [(self.out.path("jsonld", name), data) for name, data in sitemaps]
+            notes.append(f"sitemap.xml lists {len(sitemaps) - 1} sitemaps, more than the "
+                         f"{MAX_URLS} search engines read from one index")
+        files += [(f"jsonld/{name}", data) for name, data in sitemaps]
+        return Result(tuple(files), tuple(notes))
 
-    def _other_subjects(self, built: set[str]) -> dict[str, tuple[bytes, list[Entry]]]:
+    def _other_subjects(self, built: set[str], notes: list[str]
+                        ) -> dict[str, tuple[bytes, list[Entry]]]:
         """Subject key -> (its `all.ndjson`, its sitemap entries) for each subject folder in
         OUT/jsonld that this build did not write; one that cannot be read is left out, with a
-        note."""
+        note. Only `combine`, on the build driver, reads OUT."""
         top = self.out.path("jsonld")
         found: dict[str, tuple[bytes, list[Entry]]] = {}
         if not top.is_dir():
@@ -137,34 +150,52 @@ class JsonLdWriter(Writer):
                 continue
             bundle = folder / BUNDLE
             if bundle.is_symlink() or not bundle.is_file():
-                self.progress.note(f"{folder} has no {BUNDLE} (an older qtconvert made it): build "
-                                   f"--subject {key} again to list it in sitemap.xml and "
-                                   f"{BUNDLE}")
+                notes.append(f"{folder} has no {BUNDLE} (an older qtconvert made it): build "
+                             f"--subject {key} again to list it in sitemap.xml and {BUNDLE}")
                 continue
             data = bundle.read_bytes()
             try:
                 found[key] = data, _entries(data, self.collection.base_url)
             except ValueError as error:
-                self.progress.note(f"{bundle}: {error}; left out of sitemap.xml and {BUNDLE} "
-                                   f"(build --subject {key} again)")
+                notes.append(f"{bundle}: {error}; left out of sitemap.xml and {BUNDLE} "
+                             f"(build --subject {key} again)")
         return found
 
-    def _files(self, articles: list[Article], lines: dict[str, list[str]]
-               ) -> Iterator[tuple[Path, str]]:
-        """The `.jsonld` and `.html` files of each article; its compact graph goes to
-        `lines[subject key]`."""
-        shared = {id(node): _dumps(node) for node in self.site.nodes}  # the same in every graph
-        head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
-        folders = {key: self.out.path("jsonld", key) for key in self.selected.subjects}
-        for article in articles:
-            nodes = [shared.get(id(node)) or _dumps(node) for node in self.graph(article)["@graph"]]
-            compact = head + ",".join(nodes) + "]}"
-            lines[article.subject_key].append(compact)
-            stem = folders[article.subject_key] / safe_name(article.slug)  # checked folder
-            # one node per line: readable, and as fast as the compact form
-            yield stem.with_suffix(".jsonld"), head + "\n" + ",\n".join(nodes) + "\n]}\n"
-            yield stem.with_suffix(".html"), script_element(compact)
-            self.progress.advance()
+
+def web_address(target: Article, source: Article) -> str | None:
+    """Where a JSON-LD graph links an article: its web address, wherever it is built."""
+    return target.canonical_url
+
+
+def _shard_name(subject_key: str, n: int) -> str:
+    return f"{subject_key}-{n}"
+
+
+def render_shard(articles: tuple[Article, ...], table: Collection, profile: str, site: Site
+                 ) -> Result:
+    """One unit: the `.jsonld` and `.html` files of `articles` (`table` holds every article
+    they link to), and as `data` their NDJSON lines (bytes, in order) and their sitemap
+    entries (address, date)."""
+    links = Links(table, web_address)
+    shared = {id(node): _dumps(node) for node in site.nodes}  # the same in every graph
+    head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
+    files: list[tuple[str, bytes]] = []
+    lines: list[str] = []
+    for article in articles:
+        text = answer_html(article.answer, links.resolver(article), article.canonical_url)
+        related = list(dict.fromkeys(links.related_href(link, article)
+                                     for link in article.listed_related))
+        graph = article_graph(article, profile, site, text, related)
+        nodes = [shared.get(id(node)) or _dumps(node) for node in graph["@graph"]]
+        compact = head + ",".join(nodes) + "]}"
+        lines.append(compact + "\n")
+        stem = f"jsonld/{safe_name(article.subject_key)}/{safe_name(article.slug)}"
+        # one node per line: readable, and as fast as the compact form
+        files.append((stem + ".jsonld",
+                      (head + "\n" + ",\n".join(nodes) + "\n]}\n").encode("utf-8")))
+        files.append((stem + ".html", script_element(compact).encode("utf-8")))
+    entries = tuple((a.canonical_url, a.date.isoformat()) for a in articles)
+    return Result(tuple(files), data=("".join(lines).encode("utf-8"), entries))
 
 
 def _entries(bundle: bytes, base_url: str) -> list[Entry]:

@@ -5,6 +5,7 @@ reproducible bytes; nothing in an answer breaks a card."""
 from __future__ import annotations
 
 import html
+import io
 import json
 import os
 import re
@@ -12,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from pathlib import Path
 
@@ -166,6 +168,43 @@ def test_two_builds_with_source_date_epoch_are_byte_identical(tmp_path, monkeypa
         assert {i.date_time for i in zf.infolist()} == {(2023, 11, 14, 22, 13, 20)}
     later = _build(source, tmp_path / "c", 1_700_000_001, monkeypatch)
     assert (later / "mathematics.apkg").read_bytes() != (one / "mathematics.apkg").read_bytes()
+
+
+def _note_times(apkg: bytes) -> set[int]:
+    """The modification times of a deck's notes (what Anki's "update if newer" compares)."""
+    with zipfile.ZipFile(io.BytesIO(apkg)) as zf, tempfile.TemporaryDirectory() as folder:
+        db = sqlite3.connect(zf.extract("collection.anki2", folder))
+        try:
+            return {mod for (mod,) in db.execute("select mod from notes")}
+        finally:
+            db.close()
+
+
+def test_an_unchanged_deck_keeps_its_time_and_a_changed_one_gets_the_new_one(tmp_path,
+                                                                            monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    source, out = _library(tmp_path / "in"), tmp_path / "out"
+    first = build(source, out, ANKI)
+    assert first.stats.per_format["anki"] == (0, 2)
+    maths, water = ((out / "anki" / name).read_bytes()
+                    for name in ("mathematics.apkg", "chemistry.apkg"))
+    time.sleep(1.1)  # decks are stamped in whole seconds
+    again = build(source, out, ANKI)  # nothing changed: both decks as they were
+    assert again.stats.per_format["anki"] == (2, 0) and again.written == ()
+    write_article(source, "chemistry/water.md", id=3, url=WATER, subject="Chemistry",
+                  question="What is water?", answer="Water is $\\ce{H2O}$; ice floats.")
+    changed = build(source, out, ANKI)
+    assert changed.stats.per_format["anki"] == (1, 1)
+    assert (out / "anki" / "mathematics.apkg").read_bytes() == maths
+    assert min(_note_times((out / "anki" / "chemistry.apkg").read_bytes())) \
+        > max(_note_times(water))
+    # with SOURCE_DATE_EPOCH the time is in the key: another epoch makes every deck again
+    _build(source, out, 1_700_000_000, monkeypatch)
+    _build(source, out, 1_700_000_000, monkeypatch)
+    epoch = (out / "anki" / "mathematics.apkg").read_bytes()
+    assert _note_times(epoch) == {1_700_000_000}
+    _build(source, out, 1_700_000_600, monkeypatch)
+    assert _note_times((out / "anki" / "mathematics.apkg").read_bytes()) == {1_700_000_600}
 
 
 def test_template_syntax_math_and_raw_html_stay_text_on_the_card(decks, tmp_path):

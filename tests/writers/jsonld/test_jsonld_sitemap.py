@@ -154,6 +154,27 @@ def test_no_index_articles_in_a_subject_build(tmp_path):
     assert (url("mathematics", "c"), "2025-01-01") in read_sitemaps(tmp_path / "out" / "jsonld")[1]
 
 
+def test_a_rebuild_takes_the_shards_from_the_cache_and_follows_what_changed(tmp_path):
+    source = two_subjects(tmp_path / "in")
+    out = tmp_path / "out"
+    first = build(source, out, jsonld())
+    whole = site_files(out)
+    again = build(source, out, jsonld())
+    assert again.stats.per_format["jsonld"] == (2, 0) and again.written == ()
+    assert site_files(out) == whole
+    # --include-noindex is in every shard's key: the no_index article comes in
+    build(source, out, jsonld(include_noindex=True))
+    assert url("mathematics", "c") in pages(out)
+    # an article marked no_index since leaves its subject's bundle and the sitemap
+    write_article(source / "mathematics", "b.md", id=2, subject="Mathematics", no_index=True,
+                  url="/learn/mathematics/questions/b", date="2024-02-01")
+    changed = build(source, out, jsonld())
+    assert changed.stats.per_format["jsonld"] == (1, 1)  # chemistry from the cache
+    assert pages(out) == [url("chemistry", "d"), url("mathematics", "a")]
+    assert url("mathematics", "b") not in dict(read_sitemaps(out / "jsonld")[1])
+    assert first.stats.per_format["jsonld"] == (0, 2)
+
+
 def test_clean_and_a_subject_removed_since(tmp_path):
     source = two_subjects(tmp_path / "in")
     out = tmp_path / "out"
