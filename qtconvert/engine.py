@@ -24,12 +24,13 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .cache import NoCache
 from .errors import BuildError
+from .model.keys import digest
 from .output import OutputFolder
 from .progress import Progress
 from .render.fragments import LuaFilters, answer_fragments
@@ -93,6 +94,9 @@ class Engine:
         names = [u.name for u in units]
         if len(set(names)) != len(names):
             raise BuildError(f"{writer.name}: two units share a name")
+        # a unit made from answer HTML depends on the Lua filters that shaped it too
+        units = [replace(u, key=digest(u.key, self.lua.files)) if u.answers is not None else u
+                 for u in units]
         found = self.cache.meta(u.key for u in units)
         hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)}
         todo = [u for u in units if u.name not in hits]
