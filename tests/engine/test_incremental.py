@@ -238,12 +238,18 @@ def test_incremental_build_reuses_work(fmt, tmp_path):
     scenario = Scenario(tmp_path, (fmt,), SIZES[fmt], "epub.css")
     first = scenario.build()
     assert first.stats.from_cache == 0 and first.stats.rebuilt == first.stats.units > 1
+    before = files_of(scenario.out)
     scenario.edit_answer(UNLINKED)
     edited = scenario.build()
     cached, rebuilt = edited.stats.per_format[fmt]
     assert cached >= 1, f"{fmt}: an edit in {UNLINKED} rebuilt the units of {LINKED} too"
     assert rebuilt >= 1, f"{fmt}: the edited answer's unit was taken from the cache"
-    assert edited.written, f"{fmt}: the edit changed no file"
+    after = files_of(scenario.out)
+    changed = {p for p in after if before.get(p) != after[p]}
+    assert changed, f"{fmt}: the edit changed no file"
+    written = {p.relative_to(scenario.out).as_posix() for p in edited.written}
+    assert written == changed, f"{fmt}: files written that hold the same bytes as before: " \
+        f"{sorted(written - changed)[:5]}; changed but not listed: {sorted(changed - written)[:5]}"
     again = scenario.build()
     assert again.stats.rebuilt == 0 and again.stats.from_cache == again.stats.units
     assert again.stats.answers_converted == 0
@@ -320,5 +326,8 @@ def test_cache_survives_a_killed_build(tmp_path):
     assert proc.returncode == -signal.SIGKILL, \
         f"the build ended (status {proc.returncode}) before it could be killed: {stderr[-2000:]}"
     units_committed = _committed(database, "unit:")
+    answers_committed = _committed(database, "answer-html")
     rebuilt = scenario.step("a killed build")
-    assert rebuilt.stats.from_cache == units_committed
+    assert rebuilt.stats.from_cache == units_committed  # every unit it finished, and no other
+    articles = len(rebuilt.collection)
+    assert rebuilt.stats.answers_converted <= articles - answers_committed

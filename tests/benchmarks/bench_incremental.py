@@ -1,0 +1,167 @@
+"""What the build cache costs and saves, over a copy of the corpus; print each figure as a ratio.
+
+Usage: python tests/benchmarks/bench_incremental.py [--corpus DIR] [--subjects a,b]
+           [--edit-subject S] [--pdf-subject S] [--max-per-volume N] [--runs N] [--no-pdf]
+       (defaults: ../shared/corpus, every subject, mathematics, architecture, 10, 1)
+
+EPUB + JSON-LD + Markdown of the corpus (copied to a temporary folder, so that an answer can be
+edited; the shared corpus is never touched), each build in a fresh process:
+
+- the cold build (the cache on, no cache folder yet) against `--no-cache` (`cache=False`): what
+  keeping the cache costs (target: at most 1.05x);
+- a rebuild with nothing changed against the cold build (target: at most 2%);
+- a rebuild after one answer was edited, in the largest subject by default (`--edit-subject`)
+  (target: at most 5%).
+
+Then the PDF of one subject (`--pdf-subject`, split into volumes of `--max-per-volume` articles):
+how many volumes one edited answer lays out again, and what that costs against the full PDF.
+The ratios are measured in the same run because these machines are noisy; with `--runs N` the
+cold and `--no-cache` builds alternate N times and each side takes its best. The corpus takes
+a few minutes per full build on a 2-core machine (about 15 minutes in all, with the PDF).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+FORMATS = ("epub", "jsonld", "markdown")
+
+
+def _build(source: str, out: str, options: dict, queue) -> None:
+    """One build, in a child process: its wall time and what it did."""
+    from qtconvert.build import build
+    from qtconvert.writers import BuildOptions
+
+    t = time.perf_counter()
+    result = build(source, out, BuildOptions(**options))
+    seconds = time.perf_counter() - t
+    stats = result.stats
+    queue.put({"seconds": seconds, "written": [str(p) for p in result.written],
+               "kept": len(result.kept), "units": stats.units, "from_cache": stats.from_cache,
+               "rebuilt": stats.rebuilt, "answers": stats.answers_converted,
+               "per_format": dict(stats.per_format)})
+
+
+def timed_build(source: Path, out: Path, **options) -> dict:
+    queue = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=_build, args=(str(source), str(out), options, queue))
+    proc.start()
+    try:
+        result = queue.get()
+    finally:
+        proc.join()
+    if proc.exitcode:
+        raise SystemExit(f"the build into {out} failed (exit status {proc.exitcode})")
+    return result
+
+
+def edit_answer(folder: Path) -> Path:
+    """Append a sentence to the answer of the first article (by name) in `folder`; the site's
+    layout keeps the answer on the line after `answer: >-`."""
+    path = sorted(folder.glob("*.md"))[0]
+    lines = path.read_text(encoding="utf-8").split("\n")
+    n = lines.index("answer: >-") + 1
+    assert lines[n].startswith(" "), f"{path}: unexpected answer layout"
+    lines[n] += "\\n\\nEdited for the benchmark: **one more sentence**."
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def copy_subjects(corpus: Path, dest: Path, subjects: list[str] | None) -> Path:
+    learn = corpus / "learn"
+    for folder in sorted(learn.iterdir()):
+        if folder.is_dir() and (not subjects or folder.name in subjects):
+            shutil.copytree(folder, dest / "learn" / folder.name)
+    return dest
+
+
+def describe(run: dict) -> str:
+    return (f"{run['seconds']:.2f} s; units {run['units']} ({run['from_cache']} from the cache, "
+            f"{run['rebuilt']} made), answers converted {run['answers']}, files written "
+            f"{len(run['written'])}, left alone {run['kept']}")
+
+
+def corpus_part(args, scratch: Path) -> None:
+    source = copy_subjects(args.corpus, scratch / "corpus", args.subjects)
+    subjects = {"subjects": tuple(args.subjects)} if args.subjects else {}
+    common = {"formats": FORMATS, **subjects}
+    colds, plains = [], []
+    for n in range(args.runs):  # alternating, so that a slow spell of the machine hits both
+        for kind in ("plain", "cold") if n % 2 == 0 else ("cold", "plain"):
+            if kind == "plain":
+                plains.append(timed_build(source, scratch / f"nocache{n}", cache=False, **common))
+                shutil.rmtree(scratch / f"nocache{n}")
+            else:
+                colds.append(timed_build(source, scratch / f"out{n}", **common))
+    best = min(range(args.runs), key=lambda n: colds[n]["seconds"])
+    out = scratch / f"out{best}"
+    cold, plain = colds[best], min(plains, key=lambda r: r["seconds"])
+    noop = timed_build(source, out, **common)
+    edited = edit_answer(source / "learn" / args.edit_subject)
+    edit = timed_build(source, out, **common)
+    full = cold["seconds"]
+    print(f"EPUB + JSON-LD + Markdown of {args.subjects or 'every subject'} "
+          f"({args.corpus}), best of {args.runs}")
+    print(f"  --no-cache build:          {plain['seconds']:.2f} s")
+    print(f"  cold build, cache on:      {describe(cold)}")
+    print(f"  rebuild, nothing changed:  {describe(noop)}")
+    print(f"  rebuild, one answer edited ({edited.parent.name}/{edited.name}): {describe(edit)}")
+    print(f"ratio: cold with the cache {full / plain['seconds']:.3f}x the --no-cache build "
+          "(target <= 1.05x)")
+    print(f"ratio: no-op rebuild {100 * noop['seconds'] / full:.1f}% of the full build "
+          "(target <= 2%)")
+    print(f"ratio: one-answer rebuild {100 * edit['seconds'] / full:.1f}% of the full build "
+          "(target <= 5%)")
+
+
+def pdf_part(args, scratch: Path) -> None:
+    source = copy_subjects(args.corpus, scratch / "pdf-source", [args.pdf_subject])
+    options = {"formats": ("pdf",),
+               "format_options": {"pdf": {"max_articles_per_volume": args.max_per_volume}}}
+    out = scratch / "pdf-out"
+    full = timed_build(source, out, **options)
+    volumes = [p for p in full["written"] if p.endswith(".pdf")]
+    edited = edit_answer(source / "learn" / args.pdf_subject)
+    edit = timed_build(source, out, **options)
+    relaid = edit["per_format"].get("pdf", (0, None))[1]
+    if relaid is None:  # a PDF writer without units writes every volume itself
+        relaid = sum(p.endswith(".pdf") for p in edit["written"])
+    print(f"PDF of {args.pdf_subject}, at most {args.max_per_volume} articles a volume: "
+          f"{len(volumes)} volumes")
+    print(f"  full build (cold, cache on):          {describe(full)}")
+    print(f"  rebuild, one answer edited ({edited.name}): {describe(edit)}")
+    print(f"volumes laid out again: {relaid} of {len(volumes)}; the rebuild took "
+          f"{100 * edit['seconds'] / full['seconds']:.1f}% of the full PDF build")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--subjects", type=lambda s: s.split(","), default=None,
+                        help="only these subjects (comma-separated; default: all)")
+    parser.add_argument("--edit-subject", default="mathematics",
+                        help="the subject whose first article is edited (default: mathematics)")
+    parser.add_argument("--pdf-subject", default="architecture")
+    parser.add_argument("--max-per-volume", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-pdf", action="store_true", help="skip the PDF part")
+    args = parser.parse_args()
+    if args.subjects and args.edit_subject not in args.subjects:
+        args.edit_subject = args.subjects[0]
+    scratch = Path(tempfile.mkdtemp(prefix="qtconvert-bench-incremental-"))
+    try:
+        corpus_part(args, scratch)
+        if not args.no_pdf:
+            pdf_part(args, scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,138 @@
+"""How a build of the whole corpus scales with workers, and how it compares with pandoc alone.
+
+Usage: python tests/benchmarks/bench_scale.py [--corpus DIR] [--subjects a,b]
+           [--formats epub,pdf,jsonld,markdown] [--runs N] [--no-jobs] [--no-pandoc]
+       (defaults: ../shared/corpus, every subject, every format, 1 run)
+
+Two figures, each a ratio measured in the same run (these machines are noisy), each build in a
+fresh process, into a fresh folder, with `--no-cache` (`cache=False`), so that every unit is made:
+
+- `--jobs 1` against `--jobs 2`, all formats: the build on two workers must be at least 1.7x as
+  fast as on one (on a machine with two free cores);
+- EPUB + JSON-LD + Markdown (`--jobs 2`) against pandoc alone converting the same answers with
+  two processes (`qtconvert.render.pandoc.to_html`, `jobs=2`, MathML as the EPUB's): at most
+  1.3x. The build's time includes reading the corpus.
+
+The PDF of the whole corpus dominates the first figure. On a busy 2-core machine all four
+formats of science and politics (63 articles) took about 70 s per build, nearly all of it the
+PDF: at that rate the whole corpus (8,009 articles) takes hours for the two builds. `--subjects`
+(e.g. `--subjects science,politics`: those subjects are copied and built alone, links to other
+subjects then go to the web) or `--formats epub,jsonld,markdown` keeps a check short.
+With `--runs N` the sides alternate N times and each takes its best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+ALL_FORMATS = ("epub", "pdf", "jsonld", "markdown")
+AGAINST_PANDOC = ("epub", "jsonld", "markdown")
+
+
+def _build(corpus: str, out: str, options: dict, queue) -> None:
+    from qtconvert.build import build
+    from qtconvert.writers import BuildOptions
+
+    t = time.perf_counter()
+    result = build(corpus, out, BuildOptions(cache=False, **options))
+    queue.put({"seconds": time.perf_counter() - t, "files": len(result.written),
+               "articles": len(result.collection.select(options.get("subjects", ())))})
+
+
+def _pandoc(corpus: str, subjects: tuple[str, ...], queue) -> None:
+    from qtconvert.build import prepare
+    from qtconvert.render import pandoc
+
+    selected = prepare(corpus).select(subjects)
+    answers = [a.answer for a in selected]
+    options = pandoc.PandocOptions(math="mathml", jobs=2)
+    pandoc.to_html(answers[:10], options)  # warm the disk cache and the pandoc binary
+    t = time.perf_counter()
+    pandoc.to_html(answers, options)
+    queue.put({"seconds": time.perf_counter() - t, "articles": len(answers)})
+
+
+def _child(target, *args) -> dict:
+    queue = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=target, args=(*args, queue))
+    proc.start()
+    try:
+        result = queue.get()
+    finally:
+        proc.join()
+    if proc.exitcode:
+        raise SystemExit(f"{target.__name__}{args[:2]} failed (exit status {proc.exitcode})")
+    return result
+
+
+def alternate(runs: int, sides: dict) -> dict[str, dict]:
+    """Run each side (name -> function) `runs` times, alternating the order; the best of each."""
+    results: dict[str, list[dict]] = {name: [] for name in sides}
+    for n in range(runs):
+        names = list(sides) if n % 2 == 0 else list(reversed(sides))
+        for name in names:
+            results[name].append(sides[name](n))
+    return {name: min(rs, key=lambda r: r["seconds"]) for name, rs in results.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--subjects", type=lambda s: tuple(s.split(",")), default=(),
+                        help="only these subjects (comma-separated; default: all)")
+    parser.add_argument("--formats", type=lambda s: tuple(s.split(",")), default=ALL_FORMATS,
+                        help="formats of the jobs figure (default: epub,pdf,jsonld,markdown)")
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--no-jobs", action="store_true", help="skip --jobs 1 against 2")
+    parser.add_argument("--no-pandoc", action="store_true", help="skip the pandoc figure")
+    args = parser.parse_args()
+    scratch = Path(tempfile.mkdtemp(prefix="qtconvert-bench-scale-"))
+    corpus = str(args.corpus)
+    if args.subjects:  # a copy of them alone, so that the build reads only what it converts
+        for subject in args.subjects:
+            shutil.copytree(args.corpus / "learn" / subject, scratch / "corpus" / "learn" / subject)
+        corpus = str(scratch / "corpus")
+    what = ", ".join(args.subjects) if args.subjects else "every subject"
+
+    def build(name: str, **options):
+        def run(n: int) -> dict:
+            out = scratch / f"{name}-{n}"
+            try:
+                return _child(_build, corpus, str(out), {"subjects": args.subjects, **options})
+            finally:
+                shutil.rmtree(out, ignore_errors=True)
+        return run
+
+    try:
+        if not args.no_jobs:
+            best = alternate(args.runs, {"jobs1": build("jobs1", formats=args.formats, jobs=1),
+                                         "jobs2": build("jobs2", formats=args.formats, jobs=2)})
+            one, two = best["jobs1"], best["jobs2"]
+            print(f"{','.join(args.formats)} of {what} ({one['articles']:,} articles, "
+                  f"{one['files']:,} files), --no-cache, best of {args.runs}")
+            print(f"  --jobs 1: {one['seconds']:.1f} s")
+            print(f"  --jobs 2: {two['seconds']:.1f} s")
+            print(f"ratio: --jobs 2 is {one['seconds'] / two['seconds']:.2f}x as fast as "
+                  "--jobs 1 (target >= 1.7x)")
+        if not args.no_pandoc:
+            best = alternate(args.runs, {
+                "build": build("build", formats=AGAINST_PANDOC, jobs=2),
+                "pandoc": lambda n: _child(_pandoc, corpus, args.subjects)})
+            b, p = best["build"], best["pandoc"]
+            print(f"{','.join(AGAINST_PANDOC)} of {what} ({b['articles']:,} articles), "
+                  f"--jobs 2, --no-cache, best of {args.runs}")
+            print(f"  qtconvert build (read + all three formats): {b['seconds']:.1f} s")
+            print(f"  pandoc alone on the same answers, 2 processes: {p['seconds']:.1f} s")
+            print(f"ratio: {b['seconds'] / p['seconds']:.2f}x pandoc alone (target <= 1.3x)")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
