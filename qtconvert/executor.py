@@ -15,8 +15,13 @@ Markdown files) is a picklable call that returns bytes, submitted to a
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -24,7 +29,8 @@ from typing import Any
 
 from .errors import UsageError
 
-__all__ = ["job_count", "EXECUTORS", "InlineExecutor", "executor", "check_executor"]
+__all__ = ["job_count", "EXECUTORS", "InlineExecutor", "executor", "check_executor",
+           "die_with_parent"]
 
 EXECUTORS = ("local", "dask")  #: the values of --executor
 
@@ -81,11 +87,33 @@ def executor(kind: str = "local", jobs: int = 0, scheduler: str | None = None
     # fork: the workers start at once and share the imported modules; they start before the
     # build opens threads of its own
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+    # a worker dies with the build, even one killed by SIGKILL (and so do its own children)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
+                               initializer=die_with_parent, initargs=(os.getpid(),))
     try:
         yield pool
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def die_with_parent(parent: int) -> None:
+    """End this process when `parent` ends, however it ends: a kernel signal on Linux
+    (PR_SET_PDEATHSIG), else a thread that watches the parent id once a second."""
+    if sys.platform.startswith("linux"):
+        try:
+            if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it ended before the signal was asked for
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 @contextmanager

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -210,29 +211,60 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails wi
 resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 sys.exit(main(sys.argv[1:]))
 """
+_FULL_DISK_NO_CACHE = """
+import resource, signal, sys
+from qtconvert.build import build
+from qtconvert.errors import QtConvertError
+from qtconvert.writers import BuildOptions
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+try:
+    build(sys.argv[1], sys.argv[2], BuildOptions(formats=("pdf",), cache=False))
+except QtConvertError as error:  # what the command line prints: the message alone
+    sys.exit(str(error))
+"""
 
 
 def test_a_pdf_that_does_not_fit_is_one_line_naming_the_pdf(tmp_path):
-    """A file-size limit stands in for a full disk: WeasyPrint's write fails in its child."""
-    out = tmp_path / "out"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-c", _FULL_DISK, "build", str(articles(tmp_path / "in", "a")), "-o",
-         str(out), "-f", "pdf", "-q"], capture_output=True, text=True, env=env)
+    """A file-size limit stands in for a full disk: WeasyPrint's write fails in its child,
+    which writes in the unit's temporary folder (the limit applies to every file, so the build
+    cache, the first file a build with it writes, is what fails first then: one line too)."""
+    out, tmp = tmp_path / "out", tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
+    source = articles(tmp_path / "in", "a")
+    result = subprocess.run(  # without the cache (the command line always has one)
+        [sys.executable, "-c", _FULL_DISK_NO_CACHE, str(source), str(out)], capture_output=True,
+        text=True, env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"build error: could not write {out / 'pdf' / 'mathematics.pdf'}: File too large"]
+        f"build error: could not write pdf/mathematics.pdf: File too large (in the temporary "
+        f"folder {tmp})"]
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == [OUTPUT_MANIFEST,
+                                                                     OUTPUT_MARKER]
+    assert not list(tmp.iterdir())  # the unit's folder is gone
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "build", str(source), "-o", str(out), "-f", "pdf", "-q"],
+        capture_output=True, text=True, env=env)
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"build error: cannot use the cache in {out / CACHE_FOLDER}: ")
     assert sorted(p.name for p in out.rglob("*") if p.is_file()
                   and CACHE_FOLDER not in p.parts) == [OUTPUT_MANIFEST, OUTPUT_MARKER]
 
 
 # -- 16.6: a killed build leaves no child running and no temporary files ------------------------
 
-def _children(pid: int) -> list[int]:
+def _descendants(pid: int) -> list[int]:
+    """Every process under `pid`: the build's workers and the WeasyPrint child of each."""
+    found = []
     try:
-        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
+    for child in children:
+        found += [child, *_descendants(child)]
+    return found
 
 
 def _running(pid: int) -> bool:
@@ -243,7 +275,11 @@ def _running(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
-def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_leftovers(tmp_path):
+def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_leftovers(
+        tmp_path, monkeypatch):
+    """The PDF's unit prints its volume in a temporary folder of its own (under $TMPDIR), with
+    WeasyPrint in a child process: killing the build kills its workers and their children, and
+    the folder they leave is removed by the next build."""
     source = tmp_path / "in"
     answer = "A paragraph of answer text that runs on for a while. " * 40
     for n in range(40):
@@ -256,13 +292,14 @@ def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_lefto
     build_ = subprocess.Popen([sys.executable, "-m", "qtconvert", "build", str(source), "-o",
                                str(out), "-f", "pdf", "-q"], env=env, start_new_session=True)
     children: list[int] = []
-    for _ in range(1200):  # until WeasyPrint's child runs
-        children = _children(build_.pid)
-        if list(out.glob("pdf/.tmp-*.pdf")) and children:
+    for _ in range(1200):  # until WeasyPrint's child runs (its fonts are in the unit's folder)
+        children = _descendants(build_.pid)
+        if list(tmp.glob("qtconvert-pdf-*/weasyprint-*")) and children:
             break
         assert build_.poll() is None, "the build ended before it could be killed"
         time.sleep(0.05)
     time.sleep(1)  # WeasyPrint is laying the document out
+    children = _descendants(build_.pid)
     os.kill(build_.pid, signal.SIGKILL)
     build_.wait()
     for _ in range(100):
@@ -270,17 +307,20 @@ def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_lefto
             break
         time.sleep(0.1)
     try:
-        assert not any(_running(c) for c in children)  # the child died with its parent
+        assert not any(_running(c) for c in children)  # they died with the build
     finally:
         for child in children:
             if _running(child):
                 os.kill(child, signal.SIGKILL)
     time.sleep(1)
-    assert [p.stat().st_size for p in out.glob("pdf/.tmp-*.pdf")] == [0]  # never finished
-    assert not list(tmp.iterdir())  # WeasyPrint's font folders were in OUT, not in $TMPDIR
+    (left,) = [p for p in tmp.iterdir() if p.is_dir()]  # the unit's folder, never finished
+    assert left.name.startswith("qtconvert-pdf-") and not (left / "volume.pdf").exists()
+    assert not list(out.glob("pdf/*"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # the next build's units use it too
     build(source, out, BuildOptions(formats=("pdf",)))
     assert sorted(p.name for p in (out / "pdf").iterdir()) == ["mathematics.pdf"]
     assert not (out / output.WORK_FOLDER).exists()
+    assert not list(tmp.iterdir())  # the killed build's folder is gone, and the next one's
 
 
 # -- 16.14: outputs survive a machine crash -------------------------------------------------------

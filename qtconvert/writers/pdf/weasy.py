@@ -3,25 +3,21 @@
 WeasyPrint fetches whatever a document names (images, stylesheets, fonts), from the network or
 the disk. Answers are untrusted text, so `LocalFetcher` refuses everything but `data:` URLs and
 files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
-stylesheet the user chose). `start_pdf` renders in a forked child process, so the caller can
-prepare the next document meanwhile (WeasyPrint uses one core) and all of a volume's memory is
-returned when the child ends. The child dies with its parent, even one killed by SIGKILL, and
-keeps its temporary files (WeasyPrint's fonts) in a folder the caller names.
+stylesheet the user chose). `start_pdf` renders in a forked child process, so that all of a
+volume's memory is returned when the child ends. The child dies with its parent, even one
+killed by SIGKILL, and keeps its temporary files (WeasyPrint's fonts) in a folder the caller
+names.
 """
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import mimetypes
 import multiprocessing
 import os
 import re
-import signal
-import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,10 +27,11 @@ from urllib.parse import unquote, urlsplit
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from ...errors import BuildError, UsageError
+from ...executor import die_with_parent
 from ...render.html_body import BLOCK_KEY
 
-__all__ = ["LocalFetcher", "RenderResult", "PdfJob", "supported_variants", "check_variant",
-           "write_pdf", "start_pdf", "stylesheet_warnings", "page_starts"]
+__all__ = ["LocalFetcher", "Stylesheet", "RenderResult", "PdfJob", "supported_variants",
+           "check_variant", "write_pdf", "start_pdf", "stylesheet_warnings", "page_starts"]
 
 
 def supported_variants() -> tuple[str, ...]:
@@ -92,6 +89,21 @@ class LocalFetcher(URLFetcher):
 
 
 @dataclass(frozen=True)
+class Stylesheet:
+    """A stylesheet's text and the file it stands for: its relative URLs resolve against that
+    file, and the files of that file's folder may load (a path alone is read from the disk)."""
+
+    text: str
+    path: Path
+
+
+def _sheet(sheet: Path | Stylesheet) -> Stylesheet:
+    if isinstance(sheet, Stylesheet):
+        return sheet
+    return Stylesheet(Path(sheet).read_text(encoding="utf-8"), Path(sheet))
+
+
+@dataclass(frozen=True)
 class RenderResult:
     pages: int
     refused: tuple[str, ...]  #: URLs the fetcher refused
@@ -140,15 +152,16 @@ def stylesheet_warnings(sheet: Path) -> list[str]:
     return lines
 
 
-def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path] = (), css: str = "",
-              base_dir: Path, variant: str | None = None, roots: Sequence[Path] = ()
-              ) -> RenderResult:
+def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path | Stylesheet] = (),
+              css: str = "", base_dir: Path, variant: str | None = None,
+              roots: Sequence[Path] = ()) -> RenderResult:
     """Render `html` with `stylesheets`, then `css`, to the PDF file `target`.
 
     Relative URLs in the HTML resolve against `base_dir`. Only `data:` URLs and files under
     `base_dir`, the stylesheets' folders and `roots` load.
     """
-    folders = [base_dir, *(Path(s).resolve().parent for s in stylesheets), *roots]
+    stylesheets = [_sheet(s) for s in stylesheets]
+    folders = [base_dir, *(s.path.resolve().parent for s in stylesheets), *roots]
     fetcher = LocalFetcher(folders)
     variant = check_variant(variant)
     logger, collect = logging.getLogger("weasyprint"), _Collect()
@@ -194,8 +207,8 @@ class PdfJob:
 
 def _child(conn, parent: int, temp_folder: Path | None, html: str, target: Path,
            options: dict) -> None:
-    _die_with_parent(parent)
-    if temp_folder is not None:  # WeasyPrint's font folders go there, never to $TMPDIR
+    die_with_parent(parent)
+    if temp_folder is not None:  # WeasyPrint's font folders go there
         tempfile.tempdir = os.environ["TMPDIR"] = str(temp_folder)
     try:
         conn.send(("ok", write_pdf(html, target, **options)))
@@ -208,30 +221,12 @@ def _child(conn, parent: int, temp_folder: Path | None, html: str, target: Path,
         conn.close()
 
 
-def _die_with_parent(parent: int) -> None:
-    """End this process when `parent` ends, however it ends: a kernel signal on Linux
-    (PR_SET_PDEATHSIG), else a thread that watches the parent id once a second."""
-    if sys.platform.startswith("linux"):
-        try:
-            if ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0) == 0:
-                if os.getppid() != parent:  # it ended before the signal was asked for
-                    os._exit(1)
-                return
-        except (OSError, AttributeError):
-            pass
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def start_pdf(html: str, target: Path, *, temp_folder: Path | None = None, **options) -> PdfJob:
-    """`write_pdf` in a forked child process (in this one where fork does not exist), whose
-    temporary files go to `temp_folder`."""
-    if "fork" not in multiprocessing.get_all_start_methods():
+    """`write_pdf` in a forked child process, whose temporary files go to `temp_folder`; in
+    this process where fork does not exist or this process may have no children (a Dask
+    worker is a daemon)."""
+    if ("fork" not in multiprocessing.get_all_start_methods()
+            or multiprocessing.current_process().daemon):
         return PdfJob(result=write_pdf(html, target, **options))
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
@@ -242,15 +237,14 @@ def start_pdf(html: str, target: Path, *, temp_folder: Path | None = None, **opt
     return PdfJob(process, receive)
 
 
-def _render(html: str, target: Path, stylesheets: Sequence[Path], css_text: str,
+def _render(html: str, target: Path, stylesheets: Sequence[Stylesheet], css_text: str,
             base_dir: Path, variant: str | None, fetcher: LocalFetcher) -> int:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()
     base_url = Path(base_dir).resolve().as_uri() + "/"
-    css = [weasyprint.CSS(string=Path(s).read_text(encoding="utf-8"),
-                          base_url=Path(s).resolve().as_uri(), url_fetcher=fetcher,
+    css = [weasyprint.CSS(string=s.text, base_url=s.path.resolve().as_uri(), url_fetcher=fetcher,
                           font_config=fonts) for s in stylesheets]
     if css_text:
         css.append(weasyprint.CSS(string=css_text, base_url=base_url, url_fetcher=fetcher,
