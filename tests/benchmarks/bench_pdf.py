@@ -21,38 +21,46 @@ from pathlib import Path
 
 
 def _build(corpus: str, subject: str, out: str, dump: str, per_volume: int | None, queue) -> None:
+    import json
+    import os
+
     from qtconvert.build import build
     from qtconvert.writers import BuildOptions
     from qtconvert.writers.pdf import weasy
 
-    real, volumes, dump_time = weasy.start_pdf, [], [0.0]
+    real = weasy.start_pdf
 
-    class Job:  # records what WeasyPrint reported for the volume
+    class Job:  # records what WeasyPrint reported for the volume, beside its HTML
         def __init__(self, job, record):
             self.job, self.record = job, record
 
         def result(self):
             result = self.job.result()
-            self.record += [result.pages, result.seconds]
+            self.record["pages"], self.record["seconds"] = result.pages, result.seconds
+            Path(self.record["html"]).with_suffix(".json").write_text(json.dumps(self.record))
             return result
 
         def cancel(self):
             self.job.cancel()
 
     def spy(html, target, **kwargs):  # keep each volume's final HTML for the floor run
+        # the volumes are units made in the build's worker processes (forked after this patch):
+        # what they record goes through files
         t = time.perf_counter()
-        path = Path(dump) / f"volume{len(volumes) + 1}.html"
+        path = Path(dump) / f"volume-{os.getpid()}-{time.monotonic_ns()}.html"
         path.write_text(html, encoding="utf-8")
-        volumes.append([str(path), kwargs.get("css", "")])
-        dump_time[0] += time.perf_counter() - t
-        return Job(real(html, target, **kwargs), volumes[-1])
+        record = {"html": str(path), "css": kwargs.get("css", ""),
+                  "dump_seconds": time.perf_counter() - t}
+        return Job(real(html, target, **kwargs), record)
 
     weasy.start_pdf = spy
     extra = {} if per_volume is None else {"format_options": {
         "pdf": {"max_articles_per_volume": per_volume}}}
     t = time.perf_counter()
     result = build(corpus, out, BuildOptions(formats=("pdf",), subjects=(subject,), **extra))
-    took = time.perf_counter() - t - dump_time[0]
+    records = [json.loads(p.read_text()) for p in sorted(Path(dump).glob("*.json"))]
+    volumes = [[r["html"], r["css"], r["pages"], r["seconds"]] for r in records]
+    took = time.perf_counter() - t - sum(r["dump_seconds"] for r in records)
     queue.put({"seconds": took, "volumes": volumes, "files": [str(p) for p in result.written],
                "articles": len(result.collection.by_subject(subject)),
                "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,

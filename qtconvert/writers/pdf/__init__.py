@@ -19,7 +19,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import ClassVar
+from urllib.parse import quote, urljoin
 
 from ...errors import UsageError
 from ...model.books import Book, Volume, split_volumes
@@ -34,7 +36,7 @@ from ..base import (Answers, BuildOptions, Progress, Result, Unit, Writer, optio
                     whole_number)
 from . import math_svg, weasy
 from .print_stylesheet import DEFAULT, read_stylesheet
-from .volume import VolumeData, print_volume, volume_html, volume_scope
+from .volume import SHEET_RELATIVE, VolumeData, print_volume, volume_html, volume_scope
 
 __all__ = ["PdfWriter", "PdfOptions", "volume_scope", "edition_identifier"]
 
@@ -130,7 +132,7 @@ class PdfWriter(Writer):
                     volume.book.key, self.edition_identifier(volume.book), data.pages)
             for formula, times in data.failed_math:
                 failed[formula] = failed.get(formula, 0) + times
-            refused.extend(data.refused)
+            refused.extend(self._as_given(url) for url in data.refused)
         notes = []
         if failed:
             notes.append(f"pdf: {sum(failed.values())} formula(s) could not be typeset and are "
@@ -139,6 +141,13 @@ class PdfWriter(Writer):
             notes.append(f"pdf: refused to load {len(refused)} resource(s) from outside "
                          f"qtconvert's styles, e.g. {refused[0]}")
         return Result(notes=tuple(notes))
+
+    def _as_given(self, url: str) -> str:
+        """A refused URL; one a `--stylesheet` names beside itself, as the address there."""
+        if not url.startswith(SHEET_RELATIVE) or self.options.stylesheet is None:
+            return url
+        sheet = Path(self.options.stylesheet).resolve().as_uri()
+        return urljoin(sheet, quote(url[len(SHEET_RELATIVE):]))
 
     def handover(self) -> Mapping[str, object]:
         return {PRINTED_PAGES: dict(self.printed_pages)}

@@ -9,10 +9,13 @@ volume's pages depend on nothing but the volume.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from ...errors import BuildError
 from ...model import Article, Collection
@@ -25,7 +28,10 @@ from ..base import Result
 from . import document, math_svg, temporary, weasy
 from .print_stylesheet import PrintStylesheet
 
-__all__ = ["VolumeData", "print_volume", "volume_html", "volume_scope"]
+__all__ = ["VolumeData", "print_volume", "volume_html", "volume_scope", "SHEET_RELATIVE"]
+
+#: begins a refused URL that a user's stylesheet names relative to its own folder
+SHEET_RELATIVE = "stylesheet:"
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ class VolumeData:
     pages: tuple[PageStart, ...] | None
     #: each formula shown as TeX ((TeX, display?), times), for the build's one note
     failed_math: tuple[tuple[tuple[str, bool], int], ...] = ()
-    refused: tuple[str, ...] = ()  #: URLs the fetcher refused
+    refused: tuple[str, ...] = ()  #: URLs the fetcher refused (see `SHEET_RELATIVE`)
 
 
 def print_volume(volume: Volume, table: Collection, sheet: PrintStylesheet, paper: str,
@@ -49,7 +55,8 @@ def print_volume(volume: Volume, table: Collection, sheet: PrintStylesheet, pape
     try:
         with temporary.volume_folder() as folder:
             target = folder / "volume.pdf"
-            job = weasy.start_pdf(html, target, stylesheets=[sheet.place(folder / "css")],
+            placed = sheet.place(folder / "css")
+            job = weasy.start_pdf(html, target, stylesheets=[placed],
                                   css=f"@page {{ size: {paper} }}", base_dir=data_dir("styles"),
                                   variant=weasy.check_variant(variant), temp_folder=folder)
             del html
@@ -59,13 +66,14 @@ def print_volume(volume: Volume, table: Collection, sheet: PrintStylesheet, pape
                 job.cancel()
                 raise
             pdf = target.read_bytes()
+            refused = tuple(_as_named(url, folder, placed.path.parent) for url in result.refused)
     except OSError as error:  # a full disk: one line, naming the PDF and the folder
         raise BuildError(f"could not write pdf/{volume.key}.pdf: {error.strerror or error} (in "
                          f"the temporary folder {tempfile.gettempdir()})") from None
     pages = None
     if volume.count == 1:  # a split book numbers each volume's pages from 1
         pages = tuple(_page_start(label, key) for label, key in result.page_starts)
-    data = VolumeData(pages, tuple(math.failed.items()), result.refused)
+    data = VolumeData(pages, tuple(math.failed.items()), refused)
     return Result(files=((f"pdf/{volume.key}.pdf", pdf),), data=data)
 
 
@@ -97,6 +105,19 @@ def _section(article: Article, fragment: str, links: Links) -> ET.Element:
     source = ET.SubElement(section, "p", {"class": "qt-source"})
     source.text = article.canonical_url.split("://", 1)[-1]
     return section
+
+
+def _as_named(url: str, folder: Path, sheet_folder: Path) -> str:
+    """A refused URL as the user's stylesheet names it (`SHEET_RELATIVE` and the path from
+    its folder) when it leads into this unit's temporary folder, where the stylesheet was
+    placed; the writer turns it back into the address beside the user's file."""
+    parts = urlsplit(url)
+    if parts.scheme != "file":
+        return url
+    path = Path(unquote(parts.path))
+    if folder.resolve() not in path.parents:
+        return url
+    return SHEET_RELATIVE + Path(os.path.relpath(path, sheet_folder.resolve())).as_posix()
 
 
 def _page_start(label: str, key: str) -> PageStart:

@@ -114,7 +114,10 @@ def test_a_users_stylesheet_travels_with_the_files_it_names(tmp_path):
         sheet / "fonts" / "Mono.ttf").read_bytes()
     write_article(tmp_path / "in")
     out = tmp_path / "out"
-    build(tmp_path / "in", out, replace(SPLIT, stylesheet=sheet / "my.css"))
+    notes = Notes()
+    build(tmp_path / "in", out, replace(SPLIT, stylesheet=sheet / "my.css"), notes)
+    # refused where the user's stylesheet names it, not in the unit's temporary folder
+    assert notes.notes[-1].endswith(f"e.g. {(tmp_path / 'secret.txt').as_uri()}")
     fonts = {str(f.get_object()["/BaseFont"]) for page in pypdf.PdfReader(
         out / "pdf" / "mathematics.pdf").pages for f in page["/Resources"]["/Font"].values()}
     assert fonts and all("+Mine" in f for f in fonts)  # the font from the user's folder
