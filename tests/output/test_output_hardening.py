@@ -211,18 +211,6 @@ signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails wi
 resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
 sys.exit(main(sys.argv[1:]))
 """
-_FULL_DISK_NO_CACHE = """
-import resource, signal, sys
-from qtconvert.build import build
-from qtconvert.errors import QtConvertError
-from qtconvert.writers import BuildOptions
-signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
-try:
-    build(sys.argv[1], sys.argv[2], BuildOptions(formats=("pdf",), cache=False))
-except QtConvertError as error:  # what the command line prints: the message alone
-    sys.exit(str(error))
-"""
 
 
 def test_a_pdf_that_does_not_fit_is_one_line_naming_the_pdf(tmp_path):
@@ -233,9 +221,9 @@ def test_a_pdf_that_does_not_fit_is_one_line_naming_the_pdf(tmp_path):
     tmp.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp)}
     source = articles(tmp_path / "in", "a")
-    result = subprocess.run(  # without the cache (the command line always has one)
-        [sys.executable, "-c", _FULL_DISK_NO_CACHE, str(source), str(out)], capture_output=True,
-        text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", _FULL_DISK, "build", str(source), "-o", str(out), "-f", "pdf", "-q",
+         "--no-cache"], capture_output=True, text=True, env=env)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"build error: could not write pdf/mathematics.pdf: File too large (in the temporary "

@@ -29,7 +29,6 @@ from ...model.printed_pages import PRINTED_PAGES, PrintedPages
 from ...package_data import stylesheet
 from ...read import recipes
 from ...render import html_body
-from ...render.fragments import lua_filters
 from ...render.links import link_table
 from ...render.pandoc import PandocOptions
 from ..base import (Answers, BuildOptions, Progress, Result, Unit, Writer, option,
@@ -87,16 +86,14 @@ class PdfWriter(Writer):
     def units(self) -> list[Unit]:
         """One unit per volume, named after its file. Its key holds the volume's articles
         (and the face of each article they link to), which volume of which book it is, the
-        book's metadata, the stylesheet (and the files it names), the Lua filters that shape
-        the answers, and this format's options (paper, variant, page breaks). Nothing from the
+        book's metadata, the stylesheet (and the files it names), and this format's options
+        (paper, variant, page breaks); the engine adds the Lua filters. Nothing from the
         other volumes: a link to a question outside the volume goes to its web address, so a
         volume's pages, and the page numbers it prints, depend on its own layout alone."""
         o = self.format_options
         sheet = read_stylesheet(self.options.stylesheet)
         for warning in weasy.stylesheet_warnings(stylesheet(self.options.stylesheet, DEFAULT)):
             self.progress.note(f"warning: {warning}")  # else WeasyPrint is silent
-        config = self.options.config
-        lua = lua_filters(config.lua_filters if config else ()).files
         units = []
         for book in self.books():
             parts = split_volumes(book, o.max_articles_per_volume)
@@ -110,7 +107,7 @@ class PdfWriter(Writer):
                         [(f.name, getattr(book, f.name)) for f in fields(book)
                          if f.name != "articles"])
                 key = self.unit_key(volume.articles, face, sheet.name, sheet.data,
-                                    sheet.packaged, sheet.files, lua)
+                                    sheet.packaged, sheet.files)
                 # the volume prints its own articles: its book travels without the others
                 alone = replace(volume, book=replace(book, articles=()))
                 units.append(Unit(volume.key, key, print_volume,
