@@ -282,6 +282,7 @@ MIN_DATE, MAX_DATE = _dt.date(1980, 1, 1), _dt.date(2099, 12, 31)
 # Characters XML 1.0 cannot carry (C0 controls but tab, newline and CR; U+FFFE, U+FFFF; lone
 # surrogates, which a YAML escape can make). Every text field is cleaned of them, with a warning.
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_XML_ASCII = b"\t\n\r" + bytes(range(0x20, 0x80))  # the ASCII characters XML carries
 _BOOL_WORDS = {"true": True, "yes": True, "false": False, "no": False}
 
 
@@ -397,13 +398,21 @@ def _optional_text(meta: Mapping[str, Any], key: str, default: str, path: str,
 
 def _clean(text: str, field: str, path: str, warnings: list[Diagnostic]) -> str:
     """`text` without the characters XML cannot carry, with a warning when there were some."""
-    if _XML_FORBIDDEN.search(text) is None:
+    if not _xml_forbidden(text):
         return text
     found = sorted(set(_XML_FORBIDDEN.findall(text)))
     names = ", ".join(f"U+{ord(c):04X}" for c in found[:4]) + (", ..." if len(found) > 4 else "")
     warnings.append(Diagnostic(path, field, f"control or non-XML characters removed ({names})",
                                "warning"))
     return _XML_FORBIDDEN.sub("", text)
+
+
+def _xml_forbidden(text: str) -> bool:
+    """True when `text` holds a character XML cannot carry (for ASCII text, deleting the
+    allowed bytes is several times faster than the regular expression)."""
+    if text.isascii():
+        return bool(text.encode().translate(None, _XML_ASCII))
+    return _XML_FORBIDDEN.search(text) is not None
 
 
 def _title(value: Any, question: str, path: str, warnings: list[Diagnostic]) -> str:
@@ -492,7 +501,7 @@ def _keywords(value: Any, field: str, path: str, warnings: list[Diagnostic]
                                                 f"{MAX_KEYWORDS} kept", "warning"))
         del keywords[MAX_KEYWORDS:]
     joined = "\n".join(keywords)
-    if _XML_FORBIDDEN.search(joined):
+    if _xml_forbidden(joined):
         keywords = [k for k in _clean(joined, field, path, warnings).split("\n") if k.strip()]
     return tuple(keywords)
 
@@ -509,7 +518,7 @@ def _related_link(entry: Any, field: str, path: str, base_url: str,
         return None
     url = url.strip()
     title, subject = _link_text(entry.get("title")), _link_text(entry.get("subject"))
-    if _XML_FORBIDDEN.search(url + title + subject):
+    if _xml_forbidden(url + title + subject):
         url = _clean(url, field + ".url", path, warnings).strip()
         title = _clean(title, field + ".title", path, warnings).strip()
         subject = _clean(subject, field + ".subject", path, warnings).strip()

@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import os
 from collections.abc import Hashable, Sequence
+from functools import cached_property
 from typing import Any
 
 from ..cache import NoCache
@@ -95,7 +96,7 @@ class Sources:
         """Where the finished collection of `folder` (as named to `load`) is kept."""
         return digest(COLLECTION_KIND, folder, self.base_url, then_key, code_fingerprint())
 
-    @property
+    @cached_property
     def key(self) -> str | None:
         """The digest of every file's path and entry key (None when one could not be read)."""
         if None in self.keys:
