@@ -21,6 +21,7 @@ from .model.keys import ArticleKeys
 from .output import OutputFolder, check_out
 from .package_data import code_fingerprint
 from .read import load
+from .read.read_cache import Deferred
 from .read.recipes import books_for
 from .render.fragments import lua_filters
 from .writers import BuildOptions, Progress, Writer, default_formats, get_writer
@@ -98,7 +99,8 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     if options.config is None:
         options = replace(options, config=_config_for(source))
     cache = open_cache(out, options.cache_dir, options.cache)
-    collection = prepare(source, options.config, cache)
+    reading = Deferred(cache)  # nothing is written before the checks below pass
+    collection = prepare(source, options.config, reading)
     if options.strict and collection.diagnostics:
         first = collection.diagnostics[0]
         raise BuildError(f"--strict: {len(collection.diagnostics)} problem(s) in the input, "
@@ -106,6 +108,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     selected = select_subjects(collection, options.subjects)
     if options.book is not None:
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
+    reading.flush()
     progress = progress or Progress()
     handed: dict[str, Any] = {}  # what a writer hands to the ones after it (`Writer.handover`)
     lua = lua_filters(options.config.lua_filters if options.config else ())

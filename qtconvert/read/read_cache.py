@@ -22,17 +22,17 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from ..cache import NoCache
+from ..cache import DATABASE, NoCache
 from ..model import Article, Collection, Diagnostic
 from ..model.keys import digest
 from ..package_data import code_fingerprint
 from . import parallel_read
 
-__all__ = ["Sources", "KIND", "COLLECTION_KIND"]
+__all__ = ["Sources", "Deferred", "KIND", "COLLECTION_KIND"]
 
 KIND = "read"  #: the kind of a file's entry (`qtconvert cache info`)
 COLLECTION_KIND = "read:collection"  #: the kind of a folder's finished collection
@@ -135,6 +135,40 @@ def _body_of(slot: str) -> str:
     """The entry that holds the collection of `slot`: apart from the small one that says what
     it was made of, because the cache marks the entries it reads as used by rewriting them."""
     return digest(COLLECTION_KIND, "body", slot)
+
+
+class Deferred(NoCache):
+    """`cache` as reading uses it before a build knows that it will write anything (`--strict`
+    or a bad recipe stop it first, and then OUT must not exist): it reads what `cache` holds
+    without creating it, and keeps new entries until `flush`."""
+
+    def __init__(self, cache: NoCache) -> None:
+        self.cache = cache
+        self.enabled = cache.enabled
+        self.folder = cache.folder
+        self._pending: list[tuple[str, str, Any, Any]] = []
+
+    def _exists(self) -> bool:
+        return self.cache.enabled and self.folder is not None and (self.folder / DATABASE).exists()
+
+    def meta(self, keys: Iterable[str]) -> dict[str, Any]:
+        return self.cache.meta(keys) if self._exists() else {}
+
+    def body(self, key: str) -> Any:
+        if not self._exists():
+            raise KeyError(key)
+        return self.cache.body(key)
+
+    def put(self, key: str, kind: str, meta: Any, body: Any = None) -> None:
+        self._pending.append((key, kind, meta, body))
+
+    def flush(self) -> None:
+        """Put the entries kept into `cache`, and commit."""
+        for entry in self._pending:
+            self.cache.put(*entry)
+        if self._pending:
+            self.cache.commit()
+        self._pending.clear()
 
 
 def _entry(article: Article | None, problems: list[Diagnostic]) -> tuple[Any, ...]:

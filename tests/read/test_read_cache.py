@@ -160,3 +160,20 @@ def test_prepare_with_a_cache_filters_once_and_gives_the_same_collection(tmp_pat
     second = prepare(CONTENT, config, cache)
     assert (tmp_path / "runs").read_text() == ".."
     same(first, second)
+
+
+def test_a_deferred_cache_writes_nothing_until_flushed(tmp_path, parsed):
+    """A build reads before its checks (`--strict`, a recipe) pass: until then, no cache
+    folder is made; once flushed, the next build reads from it."""
+    crafted(tmp_path / "src")
+    cache = Cache(tmp_path / "out" / "cache")
+    first = read_cache.Deferred(cache)
+    qtconvert.load(tmp_path / "src", cache=first)
+    assert not (tmp_path / "out").exists()
+    first.flush()
+    cache.close()
+    parsed.clear()
+    again = read_cache.Deferred(Cache(tmp_path / "out" / "cache"))
+    kept = qtconvert.load(tmp_path / "src", cache=again)
+    assert parsed == []
+    same(kept, qtconvert.load(tmp_path / "src"))
