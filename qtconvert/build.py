@@ -6,20 +6,22 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .cache import open_cache
+from .cache import NoCache, open_cache
 from .config import Config, load_config
 from .engine import Engine, EngineStats
 from .errors import BuildError, UsageError
 from .executor import check_executor, executor
-from .filters import run_filters
+from .filters import BUILTIN_FILTERS, run_filters
 from .model import Collection
 from .model.keys import ArticleKeys
 from .output import OutputFolder, check_out
 from .package_data import code_fingerprint
 from .read import load
+from .read.read_cache import Deferred
 from .read.recipes import books_for
 from .render.fragments import lua_filters
 from .writers import BuildOptions, Progress, Writer, default_formats, get_writer
@@ -35,11 +37,16 @@ class BuildResult:
     stats: EngineStats | None = None  #: units made and taken from the cache
 
 
-def prepare(source: str | os.PathLike[str], config: Config | None = None) -> Collection:
-    """Read `source` and run the configured filters (no output)."""
+def prepare(source: str | os.PathLike[str], config: Config | None = None,
+            cache: NoCache | None = None) -> Collection:
+    """Read `source` and run the configured filters (no output); with a build `cache`, files
+    read before are not parsed again, and a source unchanged since the last build with the
+    same built-in filters is not filtered again either."""
     config = config or _config_for(source)
-    collection = load(source, base_url=config.base_url)
-    return run_filters(collection, config.filters, config.base_dir)
+    built_in = all(isinstance(f, str) and f in BUILTIN_FILTERS for f in config.filters)
+    return load(source, base_url=config.base_url, cache=cache,
+                then=partial(run_filters, filters=config.filters, base_dir=config.base_dir),
+                then_key=tuple(config.filters) if built_in else None)
 
 
 def select_subjects(collection: Collection, subjects: Sequence[str]) -> Collection:
@@ -91,7 +98,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                          f"not for {', '.join(formats)}")
     if options.config is None:
         options = replace(options, config=_config_for(source))
-    collection = prepare(source, options.config)
+    cache = open_cache(out, options.cache_dir, options.cache)
+    reading = Deferred(cache)  # nothing is written before the checks below pass
+    collection = prepare(source, options.config, reading)
     if options.strict and collection.diagnostics:
         first = collection.diagnostics[0]
         raise BuildError(f"--strict: {len(collection.diagnostics)} problem(s) in the input, "
@@ -99,9 +108,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     selected = select_subjects(collection, options.subjects)
     if options.book is not None:
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
+    reading.flush()
     progress = progress or Progress()
     handed: dict[str, Any] = {}  # what a writer hands to the ones after it (`Writer.handover`)
-    cache = open_cache(out, options.cache_dir, options.cache)
     lua = lua_filters(options.config.lua_filters if options.config else ())
     with OutputFolder(out) as folder:  # locked; the manifest is updated when it closes
         if options.clean:

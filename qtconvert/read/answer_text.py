@@ -305,8 +305,18 @@ def nesting_depth(markdown: str) -> int:
     return deepest
 
 
+# A line adds no more levels than twice the length of its leading run of white space and
+# marker characters (a marker is at least one character and one level; a tab is four
+# columns, two levels), so text whose runs are all at most MAX_NESTING / 2 long cannot nest
+# too deeply, and only the rare answer with a longer run (deep code, a long number) is counted.
+_RUN = r"[ \t>*+\-0-9.)]{%d}" % (MAX_NESTING // 2 + 1)
+_LONG_RUN_FIRST, _LONG_RUN = re.compile(_RUN), re.compile(r"\n" + _RUN)
+
+
 def nesting_problem(markdown: str) -> str | None:
     """A one-line reason when `markdown` nests too deeply to be converted safely, else None."""
+    if _LONG_RUN_FIRST.match(markdown) is None and _LONG_RUN.search(markdown) is None:
+        return None
     depth = nesting_depth(markdown)
     if depth <= MAX_NESTING:
         return None

@@ -17,6 +17,8 @@ from frontmatter.default_handlers import YAMLHandler
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from . import block_mapping
+
 __all__ = ["FrontMatterError", "split", "parse", "shown", "MAX_DEPTH"]
 
 MAX_DEPTH = 8  # the site's front matter nests 2 deep (related_article1 -> id)
@@ -99,8 +101,12 @@ def parse(front: str) -> tuple[Any, list[str]]:
 
     Raises `FrontMatterError` for invalid YAML, aliases, deep nesting and values YAML cannot
     build. A key written twice is named by its path (`url`, `seo.page_keywords`); YAML keeps
-    its last value.
+    its last value. The plain block mappings the site writes are read without libyaml
+    (`block_mapping`), to the same value.
     """
+    simple = block_mapping.read(front)
+    if simple is not None:
+        return simple, []
     loader = _Loader(front)
     try:
         try:

@@ -1,7 +1,7 @@
 """Read many article files in several processes, with the same result as reading them in one.
 
-Parsing YAML is most of `load`'s time and each file is independent, so a large folder is cut
-into runs of consecutive files that a process pool reads; the results come back in order.
+Parsing is most of `load`'s time and each file is independent, so a large folder is cut into
+runs of consecutive files that a process pool reads; the results come back in order.
 Articles travel as tuples of their fields, which pickle in half the time of the dataclasses.
 A small folder, one core, or a platform without `fork` is read in this process.
 """
@@ -13,13 +13,12 @@ import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any
 
 from ..executor import job_count
 from ..model import Article, Diagnostic, RelatedLink
 
-__all__ = ["read_all", "PARALLEL_FROM"]
+__all__ = ["read_all", "pack", "unpack", "PARALLEL_FROM"]
 
 PARALLEL_FROM = 500  # files; below this, starting processes costs more than it saves
 _CHUNKS_PER_JOB = 4  # runs per process, so that a slow run does not leave a core idle
@@ -30,34 +29,45 @@ _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(RelatedLink))
 Result = tuple[Article | None, list[Diagnostic]]
 
 
-def read_all(files: Sequence[Path], base_url: str, jobs: int | None = None) -> list[Result]:
-    """`reader.read_article` of each file, in order, read by up to `jobs` processes
-    (default: one per usable core)."""
-    from .articles import read_article
-
+def read_all(files: Sequence[str], base_url: str, jobs: int | None = None,
+             contents: Sequence[bytes] | None = None) -> list[Result]:
+    """`articles.read_article` of each file, in order, read by up to `jobs` processes
+    (default: one per usable core). With `contents` (the files' bytes, read already), those
+    bytes are parsed and the files are not read again."""
     jobs = job_count() if jobs is None else jobs
     if jobs < 2 or len(files) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return [read_article(f, base_url=base_url) for f in files]
+        return _read_here(files, base_url, contents)
     size = -(-len(files) // (jobs * _CHUNKS_PER_JOB))
-    chunks = [files[i:i + size] for i in range(0, len(files), size)]
+    starts = range(0, len(files), size)
+    chunks = [files[i:i + size] for i in starts]
+    data = [None if contents is None else contents[i:i + size] for i in starts]
     results: list[Result] = []
     try:
         # fork: the workers start with qtconvert already imported, in milliseconds
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for packed in pool.map(_read_chunk, chunks, [base_url] * len(chunks)):
-                results.extend((_unpack(a), list(d)) for a, d in packed)
+            for packed in pool.map(_read_chunk, chunks, [base_url] * len(chunks), data):
+                results.extend((unpack(a), list(d)) for a, d in packed)
     except (OSError, BrokenProcessPool):  # no processes to be had (limits, a killed worker)
-        return [read_article(f, base_url=base_url) for f in files]
+        return _read_here(files, base_url, contents)
     return results
 
 
-def _read_chunk(files: Sequence[Path], base_url: str) -> list[tuple[Any, list[Diagnostic]]]:
-    from .articles import read_article
+def _read_here(files: Sequence[str], base_url: str, contents: Sequence[bytes] | None
+               ) -> list[Result]:
+    from .articles import article_from_bytes, read_article
 
-    return [(_pack(a), d) for a, d in (read_article(f, base_url=base_url) for f in files)]
+    if contents is None:
+        return [read_article(f, base_url=base_url) for f in files]
+    return [article_from_bytes(raw, f, base_url=base_url) for f, raw in zip(files, contents)]
 
 
-def _pack(article: Article | None) -> tuple[Any, ...] | None:
+def _read_chunk(files: Sequence[str], base_url: str, contents: Sequence[bytes] | None
+                ) -> list[tuple[Any, list[Diagnostic]]]:
+    return [(pack(a), d) for a, d in _read_here(files, base_url, contents)]
+
+
+def pack(article: Article | None) -> tuple[Any, ...] | None:
+    """`article` as a tuple of its fields (its related links as tuples too)."""
     if article is None:
         return None
     row = [getattr(article, name) for name in _FIELDS]
@@ -66,7 +76,8 @@ def _pack(article: Article | None) -> tuple[Any, ...] | None:
     return tuple(row)
 
 
-def _unpack(row: tuple[Any, ...] | None) -> Article | None:
+def unpack(row: tuple[Any, ...] | None) -> Article | None:
+    """The article `pack` made `row` of."""
     if row is None:
         return None
     values = list(row)
