@@ -9,10 +9,12 @@ volume's pages depend on nothing but the volume.
 
 from __future__ import annotations
 
+import datetime as _dt
 import os
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -56,15 +58,17 @@ def print_volume(volume: Volume, table: Collection, sheet: PrintStylesheet, pape
         with temporary.volume_folder() as folder:
             target = folder / "volume.pdf"
             placed = sheet.place(folder / "css")
-            job = weasy.start_pdf(html, target, stylesheets=[placed],
-                                  css=f"@page {{ size: {paper} }}", base_dir=data_dir("styles"),
-                                  variant=weasy.check_variant(variant), temp_folder=folder)
-            del html
-            try:
-                result = job.result()
-            except BaseException:
-                job.cancel()
-                raise
+            with _fonts_dated(volume):
+                job = weasy.start_pdf(html, target, stylesheets=[placed],
+                                      css=f"@page {{ size: {paper} }}",
+                                      base_dir=data_dir("styles"),
+                                      variant=weasy.check_variant(variant), temp_folder=folder)
+                del html
+                try:
+                    result = job.result()
+                except BaseException:
+                    job.cancel()
+                    raise
             pdf = target.read_bytes()
             refused = tuple(_as_named(url, folder, placed.path.parent) for url in result.refused)
     except OSError as error:  # a full disk: one line, naming the PDF and the folder
@@ -75,6 +79,24 @@ def print_volume(volume: Volume, table: Collection, sheet: PrintStylesheet, pape
         pages = tuple(_page_start(label, key) for label, key in result.page_starts)
     data = VolumeData(pages, tuple(math.failed.items()), refused)
     return Result(files=((f"pdf/{volume.key}.pdf", pdf),), data=data)
+
+
+@contextmanager
+def _fonts_dated(volume: Volume) -> Iterator[None]:
+    """fontTools stamps "now" into every font subset it makes, so that two prints of one volume
+    would differ; it takes `SOURCE_DATE_EPOCH` instead when set. Unless the user set it, it is
+    the volume's newest article date while the volume prints: the same input, the same bytes
+    (which a cache and incremental builds rely on)."""
+    if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        yield
+        return
+    newest = max(a.date for a in volume.articles)
+    moment = _dt.datetime.combine(newest, _dt.time(0, 0), _dt.timezone.utc)
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(moment.timestamp()))
+    try:
+        yield
+    finally:
+        os.environ.pop("SOURCE_DATE_EPOCH", None)
 
 
 def volume_html(volume: Volume, table: Collection, fragments: Mapping[str, str],

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -153,3 +154,19 @@ def test_the_folder_of_a_killed_unit_is_removed_by_the_next_one(tmp_path, monkey
         holder.kill()
         holder.wait()
         holder.stdout.close()
+
+
+def test_two_prints_of_a_volume_are_the_same_bytes_without_source_date_epoch(tmp_path,
+                                                                             monkeypatch):
+    """fontTools would stamp the time into each font subset; the unit dates them by the
+    volume's newest article instead (the cache and incremental builds rely on it)."""
+    from conftest import CONTENT
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    options = BuildOptions(formats=("pdf",), subjects=("business-and-management",), cache=False)
+    build(CONTENT, tmp_path / "a", options)
+    time.sleep(1.1)  # a second later: a stamp of "now" would differ
+    build(CONTENT, tmp_path / "b", options)
+    pdf = "pdf/business-and-management.pdf"
+    assert (tmp_path / "a" / pdf).read_bytes() == (tmp_path / "b" / pdf).read_bytes()
+    assert "SOURCE_DATE_EPOCH" not in os.environ  # set only while the volume prints
