@@ -7,7 +7,7 @@ unclosed code fence, a link reference definition or a heading in one answer cann
 another. Marker paragraphs that no answer can contain separate the answers in the HTML, which is
 split on them again. What pandoc numbers across a whole run is made the answer's own again:
 the file-name prefix `--file-scope` puts on identifiers is removed, and code blocks are
-numbered from `cb1` in each answer. So an answer's HTML is the same in any batch, with any
+numbered from `cb1` in each answer (a bare `pre` takes a number too, as in pandoc). So an answer's HTML is the same in any batch, with any
 neighbours, as when converted alone (which a cache of answer HTML relies on). An answer with
 footnotes (numbered and gathered at the end of a run) is converted alone. When a batch does
 not split back into as many pieces as went in, it is converted again one answer at a time.
@@ -143,18 +143,20 @@ def _check_works(args: list[str]) -> None:
 _FOOTNOTE = re.compile(r"^ {0,3}\[\^[^\]\n]+\]:", re.M)
 # a code block's id and its lines' (`cb3`, `cb3-1`) in an id or a link to one
 _CODE_ID = re.compile(r'(id="|href="#)cb(\d+)(?=[-"])')
+# every code block pandoc writes, in order: a highlighted one in its numbered `div`, or a bare
+# `pre` (which takes a number too, unseen)
+_CODE_BLOCK = re.compile(r'(?:<div class="sourceCode" id="cb(\d+)">)?<pre\b')
 
 
 def _own_code_numbers(fragment: str) -> str:
-    """Code blocks numbered `cb1`, `cb2`, ... in the order they appear in `fragment`, as pandoc
-    numbers them in an answer converted alone."""
-    numbers: dict[str, int] = {}
-
-    def renumber(m: re.Match[str]) -> str:
-        n = numbers.setdefault(m.group(2), len(numbers) + 1)
-        return f"{m.group(1)}cb{n}"
-
-    return _CODE_ID.sub(renumber, fragment) if "cb" in fragment else fragment
+    """Code blocks numbered as pandoc numbers them in an answer converted alone: the k-th code
+    block of the answer is `cbk`, whichever number the batch gave it."""
+    if 'id="cb' not in fragment:
+        return fragment
+    numbers = {m.group(1): str(k) for k, m in enumerate(_CODE_BLOCK.finditer(fragment), 1)
+               if m.group(1)}
+    return _CODE_ID.sub(lambda m: f"{m.group(1)}cb{numbers.get(m.group(2), m.group(2))}",
+                        fragment)
 
 
 def _run_batch(args: list[str], answers: list[str]) -> list[str] | None:

@@ -13,6 +13,7 @@ ANSWERS = [
     "[ref]: https://example.com/a\n\n[defined here][ref]",
     "[not defined here][ref]",  # must not take the other answer's definition
     "# Intro\n\n## Intro\n\n<div>raw</div> and $x^2$",
+    "```\nplain, no language: numbered but shown without an id\n```\n\n```python\nx = 1\n```\n",
 ]
 
 
