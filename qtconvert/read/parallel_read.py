@@ -1,7 +1,8 @@
 """Read many article files in several processes, with the same result as reading them in one.
 
 Parsing is most of `load`'s time and each file is independent, so a large folder is cut into
-runs of consecutive files that a process pool reads; the results come back in order.
+runs of consecutive files that a pool of `jobs - 1` processes reads from the first and this
+process from the last, until they meet; the results come back in order.
 Articles travel as tuples of their fields, which pickle in half the time of the dataclasses.
 A small folder, one core, or a platform without `fork` is read in this process.
 """
@@ -21,7 +22,7 @@ from ..model import Article, Diagnostic, RelatedLink
 __all__ = ["read_all", "pack", "unpack", "PARALLEL_FROM"]
 
 PARALLEL_FROM = 500  # files; below this, starting processes costs more than it saves
-_CHUNKS_PER_JOB = 4  # runs per process, so that a slow run does not leave a core idle
+_CHUNKS_PER_JOB = 8  # runs per process, so that a slow run does not leave a core idle
 _FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 _RELATED = _FIELDS.index("related")
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(RelatedLink))
@@ -41,12 +42,24 @@ def read_all(files: Sequence[str], base_url: str, jobs: int | None = None,
     starts = range(0, len(files), size)
     chunks = [files[i:i + size] for i in starts]
     data = [None if contents is None else contents[i:i + size] for i in starts]
-    results: list[Result] = []
     try:
         # fork: the workers start with qtconvert already imported, in milliseconds
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for packed in pool.map(_read_chunk, chunks, [base_url] * len(chunks), data):
-                results.extend((unpack(a), list(d)) for a, d in packed)
+        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            runs = [pool.submit(_read_chunk, c, base_url, d) for c, d in zip(chunks, data)]
+            # This process reads too, from the last run back, each run no worker has taken:
+            # half the articles then need no pickling, and a busy machine that leaves this
+            # process little time slows only its share.
+            here: dict[int, list[Result]] = {}
+            for k in reversed(range(len(runs))):
+                if not runs[k].cancel():
+                    break
+                here[k] = _read_here(chunks[k], base_url, data[k])
+            results: list[Result] = []
+            for k, run in enumerate(runs):
+                if k in here:
+                    results += here[k]
+                else:
+                    results += [(unpack(a), list(d)) for a, d in run.result()]
     except (OSError, BrokenProcessPool):  # no processes to be had (limits, a killed worker)
         return _read_here(files, base_url, contents)
     return results
