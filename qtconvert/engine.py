@@ -223,9 +223,8 @@ class Engine:
 
     def _cached_files(self, unit: Unit, meta: UnitMeta) -> Iterator[tuple[Path, bytes]]:
         """The files of a unit from the cache that OUT does not hold as they are."""
-        todo = [(self._path(rel), rel, d, n) for rel, d, n in meta.files]
-        if self.reuse_files:
-            todo = [t for t in todo if not self._kept(*t)]
+        todo = [(rel, d, n) for rel, d, n in meta.files
+                if not (self.reuse_files and self.folder.keep_unchanged(rel, d, n))]
         if not todo:
             return
         try:
@@ -234,8 +233,8 @@ class Engine:
             raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
                              f"{unit.name}; build with --no-cache, or remove it") from None
         data = dict(zip((rel for rel, _, _ in meta.files), body))
-        for path, rel, _, _ in todo:
-            yield path, data[rel]
+        for rel, _, _ in todo:
+            yield self._path(rel), data[rel]
 
     def _changed(self, files: Sequence[tuple[str, bytes]],
                  digests: Sequence[tuple[str, str, int]] | None = None
@@ -243,19 +242,11 @@ class Engine:
         """`files` (OUT-relative paths) that OUT does not already hold as they are."""
         known = {rel: (d, n) for rel, d, n in digests or ()}
         for rel, data in files:
-            path = self._path(rel)
             if self.reuse_files:
                 d, n = known.get(rel) or (hashlib.sha256(data).hexdigest(), len(data))
-                if self._kept(path, rel, d, n):
+                if self.folder.keep_unchanged(rel, d, n):
                     continue
-            yield path, data
-
-    def _kept(self, path: Path, rel: str, digest: str, size: int) -> bool:
-        """True (and the file kept) when OUT holds these bytes at `path` already."""
-        if self.folder.unchanged(path, digest, size):
-            self.folder.keep(path, digest)
-            return True
-        return False
+            yield self._path(rel), data
 
     def _path(self, rel: str) -> Path:
         return self.folder.relative(rel)

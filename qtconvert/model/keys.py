@@ -94,6 +94,7 @@ class ArticleKeys:
     def __init__(self, articles: Iterable[Article]) -> None:
         self._by_url = {a.url: a for a in articles}
         self._digests: dict[str, str] = {}
+        self._entries: dict[str, str] = {}
 
     def digest(self, article: Article) -> str:
         found = self._digests.get(article.url)
@@ -101,11 +102,18 @@ class ArticleKeys:
             found = self._digests[article.url] = article_digest(article)
         return found
 
+    def entry(self, article: Article) -> str:
+        """The digest of `article` and of the face of each article it links to (computed once
+        per build, shared by every format's units)."""
+        found = self._entries.get(article.url)
+        if found is None:
+            linked = tuple((url, link_face(self._by_url.get(url)))
+                           for url in sorted(set(linked_urls(article))))
+            text = repr((self.digest(article), linked))  # strings and tuples: canonical
+            found = self._entries[article.url] = hashlib.sha256(
+                text.encode("utf-8", "surrogatepass")).hexdigest()
+        return found
+
     def of(self, articles: Iterable[Article]) -> str:
         """One digest of `articles` (in order) and of what each links to."""
-        parts = []
-        for a in articles:
-            linked = tuple((url, link_face(self._by_url.get(url)))
-                           for url in sorted(set(linked_urls(a))))
-            parts.append((self.digest(a), linked))
-        return digest(parts)
+        return hashlib.sha256(" ".join(self.entry(a) for a in articles).encode()).hexdigest()

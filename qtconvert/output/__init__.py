@@ -86,14 +86,15 @@ class OutputFolder:
         self.root = Path(root).resolve()
         self.written: list[Path] = []
         self.made = False  #: qtconvert made this folder (it holds the marker)
-        self._seen: set[Path] = set()
+        self._seen: set[str] = set()  # the files this build wrote or kept, as str paths
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
         self._checked: dict[str, Path] = {}  # for `relative`: "a/b" -> root/a/b, checked
+        self._checked_str: dict[str, str] = {}  # the same, as strings (`keep_unchanged`)
         self._manifest: set[str] = set()  # relative paths qtconvert builds wrote
         # relative path -> SHA-256 of the bytes a build wrote there (the manifest's second
         # column), so that a build can leave a file alone that already holds what it would write
         self._digests: dict[str, str] = {}
-        self.kept: list[Path] = []  #: files left as they were, already holding this build's bytes
+        self._kept: list[str] = []  # files left as they were, holding this build's bytes
         self._removed: set[str] = set()  # by `sweep` in this build
         self._journal: int | None = None
         self._pending: list[str] = []  # journal lines not yet written
@@ -273,7 +274,7 @@ class OutputFolder:
                 if entry not in self._manifest:
                     continue
                 listed.add(entry)
-                if path not in self._seen:
+                if str(path) not in self._seen:
                     with writing(path):  # the message says what could not be removed
                         path.unlink()
                     removed.append(path)
@@ -305,25 +306,38 @@ class OutputFolder:
         self.written.append(path)
         return path
 
-    def unchanged(self, path: Path, digest: str, size: int) -> bool:
-        """True when `path` (from `self.path`) holds what an earlier build wrote there and that
-        was `digest` (SHA-256) of `size` bytes: then `keep` it rather than writing it again."""
-        rel = self._relative(path)
-        if self._digests.get(rel) != digest:
+    @property
+    def kept(self) -> list[Path]:
+        """The files left as they were: they held this build's bytes already (`keep_unchanged`)."""
+        return [Path(p) for p in self._kept]
+
+    def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
+        """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
+        there and that was `digest` (SHA-256) of `size` bytes, count it as written by this
+        build without writing it, and return True; else False (write it). Works on strings:
+        a rebuild asks this of every one of tens of thousands of files."""
+        folder, _, leaf = rel.rpartition("/")
+        if not _SAFE_LEAF.fullmatch(leaf) or len(leaf) > _MAX_LEAF:
+            return False  # a name `relative` would change: written the ordinary way
+        base = self._checked_str.get(folder)
+        if base is None:
+            base = self._checked_str[folder] = str(self.relative(rel).parent)
+        full = base + os.sep + leaf
+        entry = full[len(str(self.root)) + 1:].replace(os.sep, "/")
+        if not digest or self._digests.get(entry) != digest:
             return False
         try:
-            info = os.lstat(path)
+            info = os.lstat(full)
         except OSError:
             return False
-        return stat.S_ISREG(info.st_mode) and info.st_size == size
-
-    def keep(self, path: Path, digest: str) -> Path:
-        """Count `path` as written by this build without writing it (it holds these bytes,
-        `unchanged` said so); `--clean` and the manifest treat it as written."""
-        path = self._claim(path)
-        self._digests[self._relative(path)] = digest
-        self.kept.append(path)
-        return path
+        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+            return False
+        if full in self._seen:
+            raise BuildError(f"{full} was already written in this build (two articles or books "
+                             "map to the same output file)")
+        self._seen.add(full)
+        self._kept.append(full)
+        return True
 
     def _relative(self, path: Path) -> str:
         return str(path)[len(str(self.root)) + 1:].replace(os.sep, "/")
@@ -393,10 +407,10 @@ class OutputFolder:
             raise BuildError(f"refusing to write {path}: not a file name")
         folder = self._folder(path)
         path = folder / path.name
-        if path in self._seen:
+        if str(path) in self._seen:
             raise BuildError(f"{path} was already written in this build (two articles or books "
                              "map to the same output file)")
-        self._seen.add(path)
+        self._seen.add(str(path))
         self._dirty.add(folder)
         self._pending.append(str(path)[len(str(self.root)) + 1:].replace(os.sep, "/"))
         return path
