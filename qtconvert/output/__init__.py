@@ -533,7 +533,7 @@ def _read_digests(path: Path) -> dict[str, str]:
 def _remove_temporary_files(root: Path, entries: set[str]) -> None:
     """Remove the temporary files a killed build left beside its outputs: only names
     qtconvert makes (`.tmp-qtconvert-PID-N.suffix`), only in folders it wrote to."""
-    for folder in {root / e.rpartition("/")[0] for e in entries}:
+    for folder in map(root.joinpath, {e.rpartition("/")[0] for e in entries}):
         if folder.is_symlink() or not folder.is_dir():
             continue
         for name in os.listdir(folder):
