@@ -46,20 +46,22 @@ def read_all(files: Sequence[str], base_url: str, jobs: int | None = None,
         # fork: the workers start with qtconvert already imported, in milliseconds
         with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
             runs = [pool.submit(_read_chunk, c, base_url, d) for c, d in zip(chunks, data)]
-            # This process reads too, from the last run back, each run no worker has taken:
-            # half the articles then need no pickling, and a busy machine that leaves this
-            # process little time slows only its share.
-            here: dict[int, list[Result]] = {}
+            # This process reads too, from the last run back, each run no worker has taken
+            # (half the articles then need no pickling, and a busy machine that leaves this
+            # process little time slows only its share); between two runs it takes in what
+            # the workers finished, so that it ends with little more to do than they.
+            done: dict[int, list[Result]] = {}
+            taken = 0  # runs up to here are in `done`
             for k in reversed(range(len(runs))):
-                if not runs[k].cancel():
+                while taken < k and runs[taken].done():
+                    done[taken] = [(unpack(a), list(d)) for a, d in runs[taken].result()]
+                    taken += 1
+                if taken == k or not runs[k].cancel():
                     break
-                here[k] = _read_here(chunks[k], base_url, data[k])
+                done[k] = _read_here(chunks[k], base_url, data[k])
             results: list[Result] = []
             for k, run in enumerate(runs):
-                if k in here:
-                    results += here[k]
-                else:
-                    results += [(unpack(a), list(d)) for a, d in run.result()]
+                results += done[k] if k in done else [(unpack(a), list(d)) for a, d in run.result()]
     except (OSError, BrokenProcessPool):  # no processes to be had (limits, a killed worker)
         return _read_here(files, base_url, contents)
     return results
