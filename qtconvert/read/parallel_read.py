@@ -2,9 +2,9 @@
 
 Parsing is most of `load`'s time and each file is independent, so a large folder is cut into
 runs of consecutive files that a pool of `jobs - 1` processes reads from the first and this
-process from the last, until they meet; the results come back in order.
-Articles travel as tuples of their fields, which pickle in half the time of the dataclasses.
-A small folder, one core, or a platform without `fork` is read in this process.
+process from the last, until they meet; the results come back in order. A worker's articles
+travel as tuples of their fields (which pickle in half the time of the dataclasses) in a
+temporary file. A small folder, one core, or a platform without `fork` is read in this process.
 """
 
 from __future__ import annotations
