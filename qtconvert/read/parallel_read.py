@@ -2,17 +2,20 @@
 
 Parsing is most of `load`'s time and each file is independent, so a large folder is cut into
 runs of consecutive files that a pool of `jobs - 1` processes reads from the first and this
-process from the last, until they meet; the results come back in order.
-Articles travel as tuples of their fields, which pickle in half the time of the dataclasses.
-A small folder, one core, or a platform without `fork` is read in this process.
+process from the last, until they meet; the results come back in order. A worker's articles
+travel as tuples of their fields (which pickle in half the time of the dataclasses) in a
+temporary file. A small folder, one core, or a platform without `fork` is read in this process.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
+import pickle
+import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -44,22 +47,27 @@ def read_all(files: Sequence[str], base_url: str, jobs: int | None = None,
     data = [None if contents is None else contents[i:i + size] for i in starts]
     try:
         # fork: the workers start with qtconvert already imported, in milliseconds
-        with ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
-            runs = [pool.submit(_read_chunk, c, base_url, d) for c, d in zip(chunks, data)]
-            # This process reads too, from the last run back, each run no worker has taken:
-            # half the articles then need no pickling, and a busy machine that leaves this
-            # process little time slows only its share.
-            here: dict[int, list[Result]] = {}
+        with tempfile.TemporaryDirectory(prefix="qtconvert-read-") as folder, \
+                ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+            outs = [os.path.join(folder, f"{k}.pickle") for k in range(len(chunks))]
+            runs = [pool.submit(_read_chunk, c, base_url, d, out)
+                    for c, d, out in zip(chunks, data, outs)]
+            # This process reads too, from the last run back, each run no worker has taken
+            # (half the articles then need no pickling, and a busy machine that leaves this
+            # process little time slows only its share); between two runs it takes in what
+            # the workers finished, so that it ends with little more to do than they.
+            done: dict[int, list[Result]] = {}
+            taken = 0  # runs up to here are in `done`
             for k in reversed(range(len(runs))):
-                if not runs[k].cancel():
+                while taken < k and runs[taken].done():
+                    done[taken] = _take(runs[taken], outs[taken])
+                    taken += 1
+                if taken == k or not runs[k].cancel():
                     break
-                here[k] = _read_here(chunks[k], base_url, data[k])
+                done[k] = _read_here(chunks[k], base_url, data[k])
             results: list[Result] = []
             for k, run in enumerate(runs):
-                if k in here:
-                    results += here[k]
-                else:
-                    results += [(unpack(a), list(d)) for a, d in run.result()]
+                results += done[k] if k in done else _take(run, outs[k])
     except (OSError, BrokenProcessPool):  # no processes to be had (limits, a killed worker)
         return _read_here(files, base_url, contents)
     return results
@@ -74,9 +82,22 @@ def _read_here(files: Sequence[str], base_url: str, contents: Sequence[bytes] | 
     return [article_from_bytes(raw, f, base_url=base_url) for f, raw in zip(files, contents)]
 
 
-def _read_chunk(files: Sequence[str], base_url: str, contents: Sequence[bytes] | None
-                ) -> list[tuple[Any, list[Diagnostic]]]:
-    return [(pack(a), d) for a, d in _read_here(files, base_url, contents)]
+def _read_chunk(files: Sequence[str], base_url: str, contents: Sequence[bytes] | None,
+                out: str) -> None:
+    """Read a run in a worker, its results pickled into the file `out`: through the pool's pipe
+    a worker would wait, at every 64 KB, for this process's reading thread to get the GIL
+    from the thread that parses (a tenth of a second per run)."""
+    packed = [(pack(a), d) for a, d in _read_here(files, base_url, contents)]
+    with open(out, "wb") as fh:
+        pickle.dump(packed, fh, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _take(run: Future, out: str) -> list[Result]:
+    """The results of a worker's run (its error, if it failed)."""
+    run.result()
+    with open(out, "rb") as fh:
+        packed = pickle.load(fh)
+    return [(unpack(a), list(d)) for a, d in packed]
 
 
 def pack(article: Article | None) -> tuple[Any, ...] | None:
