@@ -120,7 +120,10 @@ class OutputFolder:
         check_out(self.root)
         root = self.root
         with writing(root / OUTPUT_MARKER):
-            made = not root.exists() or not any(n not in _OWN_FILES for n in os.listdir(root))
+            # its own files, and a killed build's temporary ones (`.tmp-qtconvert-*`: the marker
+            # it was writing), do not make a folder someone else's
+            made = not root.exists() or not any(
+                n not in _OWN_FILES and not is_temporary_name(n) for n in os.listdir(root))
             root.mkdir(parents=True, exist_ok=True)
             self._unlock = weakref.finalize(self, os.close, _lock(root))
         self._state = "open"
@@ -140,7 +143,8 @@ class OutputFolder:
             self._digests = _read_digests(root / OUTPUT_MANIFEST)
             self._manifest = set(self._digests)
             journal = _read_entries(root / _JOURNAL)  # a killed build's
-            _remove_temporary_files(root, self._manifest | journal)
+            # (the marker names the root, where a killed build may have left one being written)
+            _remove_temporary_files(root, self._manifest | journal | {OUTPUT_MARKER})
             stale = {e for e in journal if (root / e).is_file()}
             for entry in journal:  # a killed build may have replaced it: its bytes are unknown
                 self._digests[entry] = ""
