@@ -92,6 +92,9 @@ class Cache(NoCache):
     `commit` makes them durable (the build does so after each phase and at its end)."""
 
     enabled = True
+    #: an entry read is marked used again only when its mark is older than this (seconds):
+    #: marking rewrites the row, body and all, so a rebuild does not rewrite the cache
+    touch_after = 3600.0
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
@@ -155,8 +158,8 @@ class Cache(NoCache):
         touched = list(self._touched)
         for start in range(0, len(touched), _BATCH):
             chunk = touched[start:start + _BATCH]
-            db.execute(f"UPDATE entries SET used = ? WHERE key IN ({','.join('?' * len(chunk))})",
-                       [now, *chunk])
+            db.execute(f"UPDATE entries SET used = ? WHERE used < ? AND key IN "
+                       f"({','.join('?' * len(chunk))})", [now, now - self.touch_after, *chunk])
         self._touched.clear()
         try:
             db.execute("COMMIT")

@@ -315,7 +315,8 @@ def test_cache_survives_a_killed_build(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while _committed(database) == 0 and proc.poll() is None and time.monotonic() < deadline:
+        while (_committed(database, "unit:") == 0 and proc.poll() is None
+               and time.monotonic() < deadline):
             time.sleep(0.01)
     finally:
         if proc.poll() is None:
