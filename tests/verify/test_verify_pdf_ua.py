@@ -141,9 +141,6 @@ def test_page_validation_reports_a_planted_fault_under_its_own_name(ua_copy):
     assert any(p.message.startswith("PDFUA1-TAGGED-DOCUMENT-001:") for p in found)
 
 
-@pytest.mark.xfail(strict=True, reason="known in qtconvert's PDF/UA output (WeasyPrint's tags): "
-                   "the contents page's links hold their annotations in Span elements, not in "
-                   "the Link element (ISO 14289-1 7.18.5, Matterhorn 28-011)")
 def test_page_validation_finds_our_output_clean(ua_build):
     pytest.importorskip("page", reason="page-validation is not installed")
     found = verify(ua_build, ["pdf"], skip=["verapdf"], jobs=1).problems

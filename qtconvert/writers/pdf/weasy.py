@@ -29,6 +29,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 from ...errors import BuildError, UsageError
 from ...executor import die_with_parent
 from ...render.html_body import BLOCK_KEY
+from .tag_repairs import repair_tags
 
 __all__ = ["LocalFetcher", "Stylesheet", "RenderResult", "PdfJob", "supported_variants",
            "check_variant", "write_pdf", "start_pdf", "stylesheet_warnings", "page_starts"]
@@ -253,7 +254,7 @@ def _render(html: str, target: Path, stylesheets: Sequence[Stylesheet], css_text
         stylesheets=css, font_config=fonts, pdf_variant=variant)
     pages = len(document.pages)
     starts = page_starts(document)
-    document.write_pdf(target, pdf_variant=variant)
+    document.write_pdf(target, pdf_variant=variant, finisher=repair_tags)
     del document, css, fonts
     gc.collect()  # a laid-out volume holds hundreds of MB in reference cycles
     return pages, starts
