@@ -14,7 +14,7 @@ several subjects resolves to the copy under the linking article's own subject wh
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..model import Article, Collection, Diagnostic, RelatedLink, plain_markdown
 from ..model.urls import QTREF_SCHEME, parse_article_url, pending_target
@@ -75,9 +75,9 @@ def resolve_related(collection: Collection) -> Collection:
                     article.source_path, f"{link.field or f'related_article{n}'}.url",
                     f"{link.url} is not in the collection; linked to {link.canonical_url}",
                     "info"))
-                links.append(replace(link, target_url=None, rule=""))
+                links.append(link.resolved(None, ""))
             else:
-                links.append(replace(link, target_url=target.url, rule=rule))
+                links.append(link.resolved(target.url, rule))
         articles.append(article.replace(related=tuple(links)))
     return collection.replace(articles=articles, diagnostics=warnings)
 

@@ -33,7 +33,7 @@ __all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order"]
 class BuildResult:
     collection: Collection  #: what was read and filtered (with all diagnostics)
     written: tuple[Path, ...]  #: every file written, in order
-    kept: tuple[Path, ...] = ()  #: files left alone: they held this build's bytes already
+    kept: Sequence[Path] = ()  #: files left alone: they held this build's bytes already
     stats: EngineStats | None = None  #: units made and taken from the cache
 
 
@@ -129,7 +129,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
 
         try:
             with executor(options.executor, options.jobs, options.scheduler) as pool:
-                keys = ArticleKeys(collection)  # each article hashed once per build
+                keys = ArticleKeys(collection, collection.key_entries)  # hashed once per build at most
                 engine = Engine(folder, cache, pool, options.job_count, code_fingerprint(), lua,
                                 progress, reuse_files=options.cache)
                 try:
@@ -151,4 +151,4 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                     raise
         finally:
             cache.close()
-    return BuildResult(collection, tuple(folder.written), tuple(folder.kept), engine.stats)
+    return BuildResult(collection, tuple(folder.written), folder.kept, engine.stats)

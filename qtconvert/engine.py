@@ -58,6 +58,8 @@ class EngineStats:
     from_cache: int = 0
     rebuilt: int = 0
     answers_converted: int = 0
+    pieces_from_cache: int = 0  #: pieces of the units made (EPUB pages) the cache held
+    pieces_made: int = 0
     per_format: dict[str, tuple[int, int]] = field(default_factory=dict)  #: (cached, rebuilt)
 
 
@@ -68,6 +70,7 @@ class _Pending:
     hits: dict[str, UnitMeta]  # unit name -> cached
     futures: dict[Future, Unit]
     started: float
+    pieces: dict[str, dict[str, str]]  # unit name -> piece name -> key, for the units made
 
 
 class Engine:
@@ -102,13 +105,17 @@ class Engine:
         todo = [u for u in units if u.name not in hits]
         fragments = self._fragments(writer, todo)
         futures: dict[Future, Unit] = {}
+        pieces: dict[str, dict[str, str]] = {}
         for unit in todo:
+            kwargs: dict[str, Any] = {}
             if unit.answers is not None:
-                mine = {a.url: fragments[unit.answers.math][a.url] for a in unit.answers.articles}
-                futures[self.pool.submit(unit.call, *unit.args, fragments=mine)] = unit
-            else:
-                futures[self.pool.submit(unit.call, *unit.args)] = unit
-        self._pending.append(_Pending(writer, units, hits, futures, time.monotonic()))
+                kwargs["fragments"] = {a.url: fragments[unit.answers.math][a.url]
+                                       for a in unit.answers.articles}
+            if unit.pieces is not None:
+                pieces[unit.name] = self._piece_keys(unit)
+                kwargs["memo"] = self._memo(pieces[unit.name])
+            futures[self.pool.submit(unit.call, *unit.arguments(), **kwargs)] = unit
+        self._pending.append(_Pending(writer, units, hits, futures, time.monotonic(), pieces))
 
     def finish_all(self, upto: Writer | None = None,
                    then: Callable[[Writer], None] | None = None) -> None:
@@ -133,6 +140,21 @@ class Engine:
         self._pending.clear()
 
     # -- inside ----------------------------------------------------------------------------------
+
+    def _piece_keys(self, unit: Unit) -> dict[str, str]:
+        """The unit's piece name -> key; made from answer HTML, they hold the Lua filters too."""
+        keys = unit.piece_keys()
+        if unit.answers is None:
+            return dict(keys)
+        lua = self.lua.files
+        return {name: digest(key, lua) for name, key in keys.items()}
+
+    def _memo(self, keys: dict[str, str]) -> dict[str, Any]:
+        """Piece name -> value, for the pieces the cache holds."""
+        found = self.cache.meta(keys.values())
+        memo = {name: found[key] for name, key in keys.items() if key in found}
+        self.stats.pieces_from_cache += len(memo)
+        return memo
 
     def _fragments(self, writer: Writer, todo: Sequence[Unit]) -> dict[str, dict[str, str]]:
         """math form -> article url -> answer HTML, for the units in `todo` that need it."""
@@ -190,6 +212,11 @@ class Engine:
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
                 metas[unit.name] = self._store(writer.name, unit, result)
+                keys = pending.pieces.get(unit.name, {})
+                for name, value in (result.pieces or {}).items():
+                    if name in keys:
+                        self.cache.put(keys[name], "piece:" + writer.name, value)
+                        self.stats.pieces_made += 1
                 yield from self._changed(result.files, metas[unit.name].files)
                 self.progress.advance()
 

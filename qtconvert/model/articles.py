@@ -70,6 +70,15 @@ class RelatedLink:
     rule: str = ""
     field: str = ""  #: where it was written (`related_article3`, `related[3]`), for messages
 
+    def resolved(self, target_url: str | None, rule: str) -> RelatedLink:
+        """This link resolved to `target_url` by `rule` (itself when that is what it says
+        already). The filter calls this for every link of the site: it is made directly,
+        several times faster than `dataclasses.replace`."""
+        if target_url == self.target_url and rule == self.rule:
+            return self
+        return RelatedLink(self.id, self.title, self.subject, self.url, self.canonical_url,
+                           target_url, rule, self.field)
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
@@ -137,6 +146,9 @@ class Collection:
     articles: tuple[Article, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     base_url: str = DEFAULT_BASE_URL
+    #: each article's `ArticleKeys.entry` by url, when a cache kept them with the collection
+    #: (derived data: equal collections compare equal with or without it)
+    key_entries: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
     _by_url: Mapping[str, Article] = field(init=False, repr=False, compare=False)
     _by_subject: Mapping[str, tuple[Article, ...]] = field(init=False, repr=False, compare=False)
     _by_id: Mapping[int, tuple[Article, ...]] = field(init=False, repr=False, compare=False)

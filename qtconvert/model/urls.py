@@ -15,6 +15,8 @@ __all__ = ["URL_PATTERN", "article_url", "parse_article_url", "QTREF_SCHEME", "p
 URL_PATTERN = re.compile(r"/learn/([a-z0-9][a-z0-9-]*)/questions/([a-z0-9][a-z0-9-]*)/?")
 QTREF_SCHEME = "qtref:"
 _HOSTS = {"quicktakes.io", "www.quicktakes.io"}
+#: an address `parse_article_url` would accept that needs no splitting: what the site writes
+_PLAIN_ARTICLE_URL = re.compile(r"(?:https://(?:www\.)?quicktakes\.io)?" + URL_PATTERN.pattern)
 
 
 def article_url(subject_key: str, slug: str) -> str:
@@ -31,6 +33,9 @@ def parse_article_url(href: str) -> str | None:
     href = href.strip()
     if href.startswith(QTREF_SCHEME):
         href = href[len(QTREF_SCHEME):]
+    m = _PLAIN_ARTICLE_URL.fullmatch(href)  # the site's own form: no need to split it
+    if m is not None:
+        return article_url(m.group(1), m.group(2))
     parts = urlsplit(href)
     if parts.scheme and parts.scheme not in ("http", "https"):
         return None

@@ -25,7 +25,7 @@ import stat
 import shutil
 import sys
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,6 +76,34 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
     except OSError as error:
         raise BuildError(f"could not write {path}: {error.strerror or error}") from None
+
+
+class PathList(Sequence[Path]):
+    """Paths made when asked for, from strings: a rebuild keeps tens of thousands of files,
+    and most callers only count them."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = paths
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return PathList(self._paths[index])
+        return Path(self._paths[index])
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __add__(self, other: Sequence[Path]) -> tuple[Path, ...]:  # as a tuple of paths adds
+        return (*self, *other)
+
+    def __radd__(self, other: Sequence[Path]) -> tuple[Path, ...]:
+        return (*other, *self)
+
+    def __repr__(self) -> str:
+        return f"PathList({len(self._paths)} paths)"
 
 
 class OutputFolder:
@@ -141,10 +169,15 @@ class OutputFolder:
                 store_file(root / OUTPUT_MARKER, _MARKER_TEXT, sync=True)
             self.made = (root / OUTPUT_MARKER).is_file()
             self._digests = _read_digests(root / OUTPUT_MANIFEST)
+            self._as_read = dict(self._digests)  # a build that changes nothing leaves it alone
             self._manifest = set(self._digests)
-            journal = _read_entries(root / _JOURNAL)  # a killed build's
-            # (the marker names the root, where a killed build may have left one being written)
-            _remove_temporary_files(root, self._manifest | journal | {OUTPUT_MARKER})
+            killed = (root / _JOURNAL).exists()  # a build that did not close: it left this
+            journal = _read_entries(root / _JOURNAL)
+            # The marker names the root, where a build killed before its journal existed may
+            # have left a marker being written; temporary files elsewhere are only ever made
+            # while a journal exists.
+            _remove_temporary_files(root, self._manifest | journal | {OUTPUT_MARKER} if killed
+                                    else {OUTPUT_MARKER})
             stale = {e for e in journal if (root / e).is_file()}
             for entry in journal:  # a killed build may have replaced it: its bytes are unknown
                 self._digests[entry] = ""
@@ -178,7 +211,9 @@ class OutputFolder:
                     mine = (e for e in mine if (root / e).is_file())
                 self._manifest = (self._manifest | set(mine)) - self._removed
                 self._digests = {e: d for e, d in self._digests.items() if e in self._manifest}
-                self._write_manifest()
+                if ({e: self._digests.get(e, "") for e in self._manifest} != self._as_read
+                        or not (root / OUTPUT_MANIFEST).exists()):
+                    self._write_manifest()
                 os.unlink(root / _JOURNAL)  # all it held is in the manifest now
         finally:
             os.close(self._journal)
@@ -311,9 +346,9 @@ class OutputFolder:
         return path
 
     @property
-    def kept(self) -> list[Path]:
+    def kept(self) -> Sequence[Path]:
         """The files left as they were: they held this build's bytes already (`keep_unchanged`)."""
-        return [Path(p) for p in self._kept]
+        return PathList(tuple(self._kept))
 
     def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
         """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote

@@ -88,7 +88,7 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL,
     if then is not None:
         collection = then(collection)
     if slot is not None:
-        sources.keep_collection(cache, slot, collection)
+        collection = sources.keep_collection(cache, slot, collection)
     return collection
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from ..cache import DATABASE, NoCache
 from ..model import Article, Collection, Diagnostic
-from ..model.keys import digest
+from ..model.keys import ArticleKeys, digest
 from ..package_data import code_fingerprint
 from . import parallel_read
 
@@ -111,24 +111,28 @@ class Sources:
         if key is None or cache.meta([slot]).get(slot) != key:
             return None
         try:
-            articles, diagnostics, base_url = cache.body(_body_of(slot))
+            articles, diagnostics, base_url, entries = cache.body(_body_of(slot))
         except KeyError:  # pruned
             return None
         return Collection(tuple(map(parallel_read.unpack, articles)),
-                          tuple(Diagnostic(*d) for d in diagnostics), base_url)
+                          tuple(Diagnostic(*d) for d in diagnostics), base_url, entries)
 
-    def keep_collection(self, cache: NoCache, slot: str, collection: Collection) -> None:
-        """Keep `collection`, made of these files, in `slot` (replacing what was there)."""
+    def keep_collection(self, cache: NoCache, slot: str, collection: Collection) -> Collection:
+        """Keep `collection`, made of these files, in `slot` (replacing what was there), with
+        its articles' key entries (`ArticleKeys.entries`), which a rebuild then need not hash
+        again; returns the collection carrying them."""
         key = self.key
         if key is None:
-            return
+            return collection
+        entries = ArticleKeys(collection).entries()
         articles = tuple(map(parallel_read.pack, collection.articles))
         diagnostics = tuple((d.path, d.field, d.message, d.severity)
                             for d in collection.diagnostics)
         cache.put(_body_of(slot), COLLECTION_KIND, None,
-                  (articles, diagnostics, collection.base_url))
+                  (articles, diagnostics, collection.base_url, entries))
         cache.put(slot, COLLECTION_KIND, key)
         cache.commit()
+        return dataclasses.replace(collection, key_entries=entries)
 
 
 def _body_of(slot: str) -> str:

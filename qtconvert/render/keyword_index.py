@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..model import Article
 
@@ -29,6 +30,7 @@ class IndexEntry:
     articles: tuple[Article, ...]  #: in the order given
 
 
+@lru_cache(maxsize=1 << 16)  # a subject's keywords repeat: a book folds each one once
 def fold(term: str) -> str:
     """The form that decides sameness and order: case, accents and outer punctuation dropped."""
     folded = unicodedata.normalize("NFKD", term.casefold())

@@ -37,6 +37,8 @@ class Result:
     files: tuple[tuple[str, bytes], ...] = ()
     notes: tuple[str, ...] = ()
     data: Any = None
+    #: the pieces (`Unit.pieces`) this call made, by name: the engine keeps each in the cache
+    pieces: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,9 @@ class Unit:
 
     `call(*args)` (with `fragments=` when `answers` is set) makes it and returns a `Result`; it
     must be a module-level function and `args` picklable, because it may run in another process
-    or on another machine, with nothing but its arguments. `key` is a stable hash
+    or on another machine, with nothing but its arguments. `args` may also be a function that
+    returns them, called only when the unit is made (`arguments`): a unit taken from the cache
+    then costs nothing to describe. `key` is a stable hash
     (`model.keys.digest`) of everything the result depends on: when the key is unchanged, the
     build takes the result from the cache instead of calling.
     """
@@ -63,8 +67,21 @@ class Unit:
     name: str  #: unique in its format: "mathematics", "mathematics-2", "shard-0003"
     key: str
     call: Callable[..., Result]
-    args: tuple = ()
+    args: tuple | Callable[[], tuple] = ()
     answers: Answers | None = None
+    #: piece name -> key (or a function that returns them): parts of the unit that the cache
+    #: keeps on their own, such as an EPUB book's pages. When the unit must be made again, the
+    #: call gets `memo=` (name -> value of each piece the cache holds) and returns the pieces
+    #: it made in `Result.pieces`; a one-answer edit then makes one page, not the whole book.
+    pieces: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None
+
+    def arguments(self) -> tuple:
+        """`args`, made now when the format gave a function that makes them."""
+        return self.args() if callable(self.args) else self.args
+
+    def piece_keys(self) -> Mapping[str, str]:
+        """`pieces`, made now when the format gave a function that makes them."""
+        return (self.pieces() if callable(self.pieces) else self.pieces) or {}
 
 __all__ = ["Writer", "BuildOptions", "Progress", "NoOptions", "option", "whole_number", "Unit",
            "Result", "Answers"]
@@ -220,7 +237,9 @@ class Writer:
                     unit.answers.articles, PandocOptions(math=unit.answers.math, lua_filters=lua,
                                                          jobs=self.options.jobs),
                     note=self.progress.note)
-            result = results[unit.name] = unit.call(*unit.args, **kwargs)
+            if unit.pieces is not None:
+                kwargs["memo"] = {}  # no cache here: every piece is made
+            result = results[unit.name] = unit.call(*unit.arguments(), **kwargs)
             written += self.out.write_all((self.out.relative(rel), data)
                                           for rel, data in result.files)
             for message in result.notes:

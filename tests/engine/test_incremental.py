@@ -258,6 +258,31 @@ def test_incremental_build_reuses_work(fmt, tmp_path):
     assert len(again.kept) == len(first.written)
 
 
+@pytest.mark.parametrize("math", ["mathml", "svg"])
+def test_epub_edit_makes_one_page_again(math, tmp_path):
+    """An edited answer: its book is made again from the pages the cache holds, but for the
+    edited one; a retitled article: its page and those of the articles that link to it. Byte
+    for byte what a full build makes (`step`), with the formulas SVG math showed as TeX counted
+    over cached pages too (the build's notes)."""
+    scenario = Scenario(tmp_path, ("epub",), SIZES["epub"], "epub.css",
+                        format_options={"epub": {"math": math}})
+    first = scenario.step("the first build", changes=False)
+    assert first.stats.pieces_made == sum(SIZES["epub"]) and first.stats.pieces_from_cache == 0
+    scenario.edit_answer(UNLINKED)
+    edited = scenario.step("an answer edited")
+    assert edited.stats.per_format["epub"] == (1, 1)
+    assert (edited.stats.pieces_made, edited.stats.pieces_from_cache) == \
+        (1, SIZES["epub"][0] - 1)
+    slug = scenario.library.most_linked()
+    linking = scenario.library.linking_to(slug)
+    assert linking, "the copy has no article that others link to"
+    scenario.retitle(slug)
+    retitled = scenario.step("a linked title changed")
+    # the article, those whose related links show its title (answers may link to it too),
+    # and no page of the other subject
+    assert 1 + len(linking) <= retitled.stats.pieces_made <= SIZES["epub"][1]
+
+
 @pytest.mark.slow
 def test_pdf_edit_lays_out_one_volume(tmp_path):
     """An answer edited: only the volume holding it is laid out again."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import time
+from functools import partial
 
 from ...errors import UsageError
 from ...model import Article, Collection
@@ -109,9 +110,12 @@ class AnkiWriter(Writer):
             # deck that changed is made again, stamped with this build's time.
             key = self.unit_key(book.articles, book.key, deck_name(book), lua, fixed)
             units.append(Unit(book.key, key, render_deck,
-                              (book, link_table(self.collection, book.articles), timestamp),
+                              partial(self._deck_args, book, timestamp),
                               answers=Answers(book.articles, math="tex")))
         return units
+
+    def _deck_args(self, book: Book, timestamp: float) -> tuple:
+        return book, link_table(self.collection, book.articles), timestamp
 
 
 def render_deck(book: Book, table: Collection, timestamp: float, *, fragments: dict[str, str]

@@ -24,8 +24,9 @@ from ...render.html_body import render_answers
 from ...render.links import link_table
 from ...render.pandoc import PandocOptions
 from ..base import Answers, BuildOptions, Result, Unit, Writer, option
-from .book import (CONFORMS_TO, MATH_FORMS, book_identifier, book_scope, make_book, page_names,
-                   pandoc_math, subject_groups)
+from .book import (CONFORMS_TO, MATH_FORMS, book_identifier, book_scope, make_book, page_keys,
+                   page_names, pandoc_math, subject_groups)
+from .cover import accent_colour
 
 __all__ = ["EpubWriter", "EpubOptions", "CONFORMS_TO", "MATH_FORMS", "book_scope", "page_names",
            "subject_groups", "book_identifier"]
@@ -90,7 +91,7 @@ class EpubWriter(Writer):
         fragments = render_answers(book.articles, PandocOptions(
             math=unit.answers.math, lua_filters=lua, jobs=self.options.jobs),
             note=self.progress.note)
-        return unit.call(*unit.args, fragments=fragments).files[0][1]
+        return unit.call(*unit.arguments(), fragments=fragments).files[0][1]
 
     def _unit(self, book: Book, css: bytes) -> Unit:
         """`book` as a unit. Its key holds the book's articles (and the face of every article
@@ -101,10 +102,12 @@ class EpubWriter(Writer):
         math = self.format_options.math
         key = self.unit_key(book.articles, book_face(book), css,
                             astuple(printed) if printed is not None else None)
+        page_base = self.unit_key((), "page", book.language, accent_colour(book.cover_colour))
         return Unit(book.key, key, make_book,
-                    (book, link_table(self.collection, book.articles), css,
-                     self.collection.base_url, printed, math),
-                    Answers(book.articles, pandoc_math(math)))
+                    lambda: (book, link_table(self.collection, book.articles), css,
+                             self.collection.base_url, printed, math),
+                    Answers(book.articles, pandoc_math(math)),
+                    pieces=lambda: page_keys(book, printed, page_base, self.keys.entry))
 
     def _stylesheet(self) -> bytes:
         path = stylesheet(self.options.stylesheet, "epub.css")

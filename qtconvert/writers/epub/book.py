@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as _dt
 import html
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import astuple
 from functools import partial
 
 from ...errors import BuildError
 from ...model import Article, Collection
 from ...model.books import Book, counted, subject_runs
+from ...model.keys import digest, linked_urls
 from ...model.printed_pages import PageStart, PrintedPages
 from ...render.links import Links, LinkScope
 from ...render.math_svg import MathRenderer
@@ -62,15 +64,18 @@ def pandoc_math(math: str) -> str:
 
 
 def make_book(book: Book, table: Collection, css: bytes, base_url: str,
-              printed: PrintedPages | None, math_form: str, *, fragments: Mapping[str, str]
-              ) -> Result:
+              printed: PrintedPages | None, math_form: str, *, fragments: Mapping[str, str],
+              memo: Mapping[str, PageValue] | None = None) -> Result:
     """The unit: `book`'s EPUB file (the same bytes for the same input). Its links are resolved
     in the book's own scope (`book_scope`): inside the book, else to the web.
 
     `table`: the book's articles and every article they link to (`render.links.link_table`);
     `fragments`: article url -> its answer's HTML, converted as `pandoc_math(math_form)` says.
     `data`: the formulas `--epub-math svg` could not typeset, (TeX, display?) -> times shown
-    as TeX, for the build's summary (`EpubWriter.combine`)."""
+    as TeX, for the build's summary (`EpubWriter.combine`).
+
+    `memo`: article url -> its page as an earlier build made it (`page_keys` says when it is
+    the same); the pages made here are returned in `Result.pieces`."""
     if not book.articles:
         raise BuildError(f"book {book.key!r} has no articles")
     files = page_names(book.articles)
@@ -118,6 +123,8 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     links = Links(table, scope.uri_for)
     documents = set(files.values())
     has_math = False
+    made: dict[str, PageValue] = {}
+    failed: dict[tuple[str, bool], int] = {}
     for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
         if len(groups) > 1:
             package.add(Item(entry.href, XHTML, spine=True), document(name, (
@@ -126,9 +133,18 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                 f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang,
                 accent=accent))
         for article in articles:
-            page, math = article_document(article, fragments[article.url], links, documents,
-                                          lang, accent, starts.get(article.url, ()),
-                                          math=finish)
+            found = (memo or {}).get(article.url)
+            if found is None:
+                before = dict(renderer.failed)
+                page, math = article_document(article, fragments[article.url], links,
+                                              documents, lang, accent,
+                                              starts.get(article.url, ()), math=finish)
+                shown_as_tex = {f: n - before.get(f, 0) for f, n in renderer.failed.items()
+                                if n != before.get(f, 0)}
+                found = made[article.url] = (page, math, shown_as_tex)
+            page, math, shown_as_tex = found
+            for formula, times in shown_as_tex.items():
+                failed[formula] = failed.get(formula, 0) + times
             has_math |= math
             # EPUB 3.3: a page with MathML or inline SVG says so in the manifest
             package.add(Item(files[article.url], XHTML, math_form if math else "",
@@ -148,7 +164,26 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     # whose build checks the book with EPUBCheck and the tests in tests/writers/epub)
     package.metadata.extra += [("dcterms:conformsTo", CONFORMS_TO),
                                ("a11y:certifiedBy", package.metadata.publisher)]
-    return Result(files=((book_path(book), package.to_bytes()),), data=dict(renderer.failed))
+    return Result(files=((book_path(book), package.to_bytes()),), data=failed, pieces=made)
+
+
+#: an article's page: its XHTML, whether it holds math markup, and the formulas it shows as TeX
+PageValue = tuple[bytes, bool, dict[tuple[str, bool], int]]
+
+
+def page_keys(book: Book, printed: PrintedPages | None, base: str,
+              entry: Callable[[Article], str]) -> dict[str, str]:
+    """Article url -> the key of its page in `book`: all `article_document` depends on. That
+    is `base` (the format's options, the book's language and colour, qtconvert's code), the
+    article and the face of what it links to (`entry`, `ArticleKeys.entry`), where each of
+    those links leads in this book, and the printed pages that begin in it."""
+    files = page_names(book.articles)
+    hrefs = book_scope(book.articles, files).hrefs
+    starts = _starts_by_article(book.articles, printed)
+    return {a.url: digest(base, entry(a),
+                          tuple((url, hrefs.get(url)) for url in sorted(set(linked_urls(a)))),
+                          tuple(astuple(p) for p in starts.get(a.url, ())))
+            for a in book.articles}
 
 
 def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkScope

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -106,9 +107,11 @@ class JsonLdWriter(Writer):
         for key, shards in self.shards().items():
             for n, shard in enumerate(shards):
                 units.append(Unit(_shard_name(key, n), self.unit_key(shard),
-                                  render_shard, (shard, link_table(self.collection, shard),
-                                                 self.profile, self.site)))
+                                  render_shard, partial(self._shard_args, shard)))
         return units
+
+    def _shard_args(self, shard: tuple[Article, ...]) -> tuple:
+        return shard, link_table(self.collection, shard), self.profile, self.site
 
     def combine(self, results: Mapping[str, Result]) -> Result:
         """Each written subject's `all.ndjson` from its shards' lines, then the site's

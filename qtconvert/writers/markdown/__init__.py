@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -58,11 +59,15 @@ class MarkdownWriter(Writer):
             articles = self.selected.by_subject(key)
             for n, start in enumerate(range(0, len(articles), SHARD)):
                 shard = articles[start:start + SHARD]
-                table = link_table(self.collection, shard)
-                inside = frozenset(a.url for a in table if a.url in self._renderer.built)
                 units.append(Unit(f"{key}-{n}", self.unit_key(shard, built), render_shard,
-                                  (shard, table, inside)))
+                                  partial(self._shard_args, shard)))
         return units
+
+    def _shard_args(self, shard: tuple[Article, ...]) -> tuple:
+        """`render_shard`'s arguments: the shard, the articles it links to, and which of
+        those this build writes."""
+        table = link_table(self.collection, shard)
+        return shard, table, frozenset(a.url for a in table if a.url in self._renderer.built)
 
     def render(self, article: Article) -> str:
         """The whole file of one article (see `MarkdownRenderer.render`)."""

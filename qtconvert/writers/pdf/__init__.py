@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import ClassVar
 from urllib.parse import quote, urljoin
@@ -111,10 +112,16 @@ class PdfWriter(Writer):
                 # the volume prints its own articles: its book travels without the others
                 alone = replace(volume, book=replace(book, articles=()))
                 units.append(Unit(volume.key, key, print_volume,
-                                  (alone, link_table(self.collection, volume.articles), sheet,
-                                   o.paper, o.variant, o.page_breaks),
+                                  partial(self._volume_args, alone, volume.articles, sheet),
                                   answers=Answers(volume.articles, math="tex")))
         return units
+
+    def _volume_args(self, alone: Volume, articles: tuple, sheet) -> tuple:
+        """`print_volume`'s arguments: the volume without its book's other articles, and the
+        articles its own link to."""
+        o = self.format_options
+        return (alone, link_table(self.collection, articles), sheet, o.paper, o.variant,
+                o.page_breaks)
 
     def combine(self, results: Mapping[str, Result]) -> Result:
         """The printed pages of every book printed in one volume (for `handover`), and the

@@ -75,7 +75,7 @@ def test_units_carry_what_they_need_and_no_more(tmp_path):
     assert [u.name for u in units] == [f"mathematics-vol{n}" for n in (1, 2, 3)]
     assert len({u.key for u in units}) == 3
     for unit in units:
-        volume, table, sheet, *_ = pickle.loads(pickle.dumps(unit.args))
+        volume, table, sheet, *_ = pickle.loads(pickle.dumps(unit.arguments()))
         assert volume.book.articles == ()  # the book's other articles stay behind
         assert {a.url for a in volume.articles} == {a.url for a in unit.answers.articles}
         assert sheet.packaged and sheet.data == (data_dir("styles") / "print.css").read_bytes()
