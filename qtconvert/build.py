@@ -108,7 +108,6 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
     selected = select_subjects(collection, options.subjects)
     if options.book is not None:
         books_for(selected, options.book)  # a bad recipe fails here, before anything is written
-    reading.flush()
     progress = progress or Progress()
     handed: dict[str, Any] = {}  # what a writer hands to the ones after it (`Writer.handover`)
     lua = lua_filters(options.config.lua_filters if options.config else ())
@@ -145,6 +144,7 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                             finished(writer)
                         else:
                             engine.start(writer, units)
+                    reading.flush()  # the read cache's entries, stored while the units run
                     engine.finish_all(then=finished)
                 except BaseException:
                     engine.cancel()

@@ -103,17 +103,22 @@ class Engine:
         found = self.cache.meta(u.key for u in units)
         hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)}
         todo = [u for u in units if u.name not in hits]
-        fragments = self._fragments(writer, todo)
-        futures: dict[Future, Unit] = {}
         pieces: dict[str, dict[str, str]] = {}
+        memos: dict[str, dict[str, Any]] = {}
+        for unit in todo:
+            if unit.pieces is not None:
+                pieces[unit.name] = self._piece_keys(unit)
+                memos[unit.name] = self._memo(pieces[unit.name])
+        fragments = self._fragments(writer, todo, memos)
+        futures: dict[Future, Unit] = {}
         for unit in todo:
             kwargs: dict[str, Any] = {}
             if unit.answers is not None:
+                memo = memos.get(unit.name, {})
                 kwargs["fragments"] = {a.url: fragments[unit.answers.math][a.url]
-                                       for a in unit.answers.articles}
+                                       for a in unit.answers.articles if a.url not in memo}
             if unit.pieces is not None:
-                pieces[unit.name] = self._piece_keys(unit)
-                kwargs["memo"] = self._memo(pieces[unit.name])
+                kwargs["memo"] = memos[unit.name]
             futures[self.pool.submit(unit.call, *unit.arguments(), **kwargs)] = unit
         self._pending.append(_Pending(writer, units, hits, futures, time.monotonic(), pieces))
 
@@ -156,13 +161,17 @@ class Engine:
         self.stats.pieces_from_cache += len(memo)
         return memo
 
-    def _fragments(self, writer: Writer, todo: Sequence[Unit]) -> dict[str, dict[str, str]]:
-        """math form -> article url -> answer HTML, for the units in `todo` that need it."""
+    def _fragments(self, writer: Writer, todo: Sequence[Unit], memos: dict[str, dict[str, Any]]
+                   ) -> dict[str, dict[str, str]]:
+        """math form -> article url -> answer HTML, for the units in `todo` that need it: not
+        for an article whose piece (named by its url) the unit's memo holds already."""
         wanted: dict[str, dict[str, Any]] = {}
         for unit in todo:
             if unit.answers is not None:
+                memo = memos.get(unit.name, {})
                 for a in unit.answers.articles:
-                    wanted.setdefault(unit.answers.math, {})[a.url] = a
+                    if a.url not in memo:
+                        wanted.setdefault(unit.answers.math, {})[a.url] = a
         fragments: dict[str, dict[str, str]] = {}
         for math, articles in wanted.items():
             done = [0]
@@ -245,7 +254,7 @@ class Engine:
                       for rel, data in result.files)
         meta = UnitMeta(files, tuple(result.notes), result.data)
         self.cache.put(unit.key, "unit:" + format_name, meta,
-                       tuple(data for _, data in result.files))
+                       tuple(data for _, data in result.files) if unit.keep_files else None)
         return meta
 
     def _cached_files(self, unit: Unit, meta: UnitMeta) -> Iterator[tuple[Path, bytes]]:
@@ -256,10 +265,14 @@ class Engine:
             return
         try:
             body = self.cache.body(unit.key)
+            data = dict(zip((rel for rel, _, _ in meta.files), body))
         except KeyError:
-            raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
-                             f"{unit.name}; build with --no-cache, or remove it") from None
-        data = dict(zip((rel for rel, _, _ in meta.files), body))
+            if unit.answers is not None:  # made again it would need pandoc's HTML
+                raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
+                                 f"{unit.name}; build with --no-cache, or remove it") from None
+            # a unit whose files the cache does not keep (`Unit.keep_files`), or pruned: it
+            # is cheap and needs no answer HTML, so it is made again here
+            data = dict(unit.call(*unit.arguments()).files)
         for rel, _, _ in todo:
             yield self._path(rel), data[rel]
 

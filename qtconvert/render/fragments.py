@@ -20,11 +20,11 @@ from pathlib import Path
 from ..cache import NoCache
 from ..errors import BuildError
 from ..model import Article
-from ..model.keys import digest
+from ..model.keys import digest, value_digest
 from ..model.plain_markdown import map_math
 from . import pandoc, tex_repair
 
-__all__ = ["LuaFilters", "lua_filters", "answer_key", "convert_batch", "answer_fragments"]
+__all__ = ["LuaFilters", "lua_filters", "answer_keys", "convert_batch", "answer_fragments"]
 
 KIND = "answer-html"
 BATCH_MIN, BATCH_MAX = 25, 150
@@ -48,9 +48,11 @@ def lua_filters(paths: Sequence[str | os.PathLike[str]]) -> LuaFilters:
     return LuaFilters(tuple(files))
 
 
-def answer_key(answer: str, math: str, lua: LuaFilters, code: str) -> str:
-    """The cache key of one answer's HTML."""
-    return digest(KIND, answer, math, lua.files, code)
+def answer_keys(answers: Sequence[str], math: str, lua: LuaFilters, code: str) -> list[str]:
+    """The cache key of each answer's HTML: what shapes it (the math form, the Lua filters,
+    qtconvert's code) hashed once, then each answer's text with it."""
+    shaped_by = digest(KIND, math, lua.files, code)
+    return [value_digest((shaped_by, answer)) for answer in answers]
 
 
 def convert_batch(answers: Sequence[str], math: str, lua: LuaFilters
@@ -83,7 +85,8 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
                      advance: Callable[[int], None] | None = None) -> dict[str, str]:
     """Article url -> its answer's HTML (`math`: "mathml" or "tex", as `PandocOptions`), from
     the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`."""
-    keys = {a.url: answer_key(a.answer, math, lua, code) for a in articles}
+    keys = dict(zip((a.url for a in articles),
+                    answer_keys([a.answer for a in articles], math, lua, code)))
     found = cache.meta(keys.values())
     missing: dict[str, str] = {}  # key -> answer, each distinct answer once
     for a in articles:

@@ -73,7 +73,14 @@ class Unit:
     #: keeps on their own, such as an EPUB book's pages. When the unit must be made again, the
     #: call gets `memo=` (name -> value of each piece the cache holds) and returns the pieces
     #: it made in `Result.pieces`; a one-answer edit then makes one page, not the whole book.
+    #: A piece named by an article's url stands for that article's answer: `fragments` then
+    #: leaves out the answers whose pieces `memo` holds.
     pieces: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None
+    #: False: the cache keeps what the unit made (its files' digests, notes, data) but not the
+    #: files' bytes. For cheap units with many files (shards of JSON-LD and Markdown), which a
+    #: build makes again, in its own process, in the rare case that OUT lacks a file; the
+    #: cache then holds the bytes once, of the units worth keeping.
+    keep_files: bool = True
 
     def arguments(self) -> tuple:
         """`args`, made now when the format gave a function that makes them."""

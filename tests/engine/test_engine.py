@@ -5,11 +5,12 @@ format's incremental builds with full ones."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 
 from conftest import write_article
 
 from qtconvert.build import build
-from qtconvert.cache import Cache
+from qtconvert.cache import DATABASE, Cache
 from qtconvert.model.urls import CACHE_FOLDER
 from qtconvert.writers import BuildOptions
 
@@ -63,8 +64,14 @@ def test_an_edit_rebuilds_its_unit_and_the_units_that_link_to_it(tmp_path):
 
 
 def test_a_file_removed_from_out_comes_back_from_the_cache(tmp_path):
+    """The cache keeps no Markdown bytes (`Unit.keep_files`): a shard whose file OUT lacks is
+    made again, in the build's process, from the same key."""
     source, out = _site(tmp_path / "in"), tmp_path / "out"
     build(source, out, MARKDOWN)
+    with sqlite3.connect(out / CACHE_FOLDER / DATABASE) as db:
+        bodies = db.execute("SELECT count(*), count(body) FROM entries WHERE kind = ?",
+                            ("unit:markdown",)).fetchone()
+    assert bodies == (2, 0)
     gone = out / "markdown" / "chemistry" / "what-is-a-mole.md"
     data = gone.read_bytes()
     gone.unlink()

@@ -24,8 +24,8 @@ from ...render.html_body import render_answers
 from ...render.links import link_table
 from ...render.pandoc import PandocOptions
 from ..base import Answers, BuildOptions, Result, Unit, Writer, option
-from .book import (CONFORMS_TO, MATH_FORMS, book_identifier, book_scope, make_book, page_keys,
-                   page_names, pandoc_math, subject_groups)
+from .book import (CONFORMS_TO, MATH_FORMS, book_identifier, book_scope, make_book, page_names,
+                   pandoc_math, piece_keys, subject_groups)
 from .cover import accent_colour
 
 __all__ = ["EpubWriter", "EpubOptions", "CONFORMS_TO", "MATH_FORMS", "book_scope", "page_names",
@@ -107,7 +107,7 @@ class EpubWriter(Writer):
                     lambda: (book, link_table(self.collection, book.articles), css,
                              self.collection.base_url, printed, math),
                     Answers(book.articles, pandoc_math(math)),
-                    pieces=lambda: page_keys(book, printed, page_base, self.keys.entry))
+                    pieces=lambda: piece_keys(book, printed, page_base, self.keys.entry))
 
     def _stylesheet(self) -> bytes:
         path = stylesheet(self.options.stylesheet, "epub.css")

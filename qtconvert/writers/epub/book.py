@@ -13,13 +13,14 @@ import datetime as _dt
 import html
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 from dataclasses import astuple
 from functools import partial
 
 from ...errors import BuildError
 from ...model import Article, Collection
 from ...model.books import Book, counted, subject_runs
-from ...model.keys import digest, linked_urls
+from ...model.keys import linked_urls, value_digest
 from ...model.printed_pages import PageStart, PrintedPages
 from ...render.links import Links, LinkScope
 from ...render.math_svg import MathRenderer
@@ -29,7 +30,7 @@ from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
 from .mathml import finish_math
 from .nav import NavEntry, nav_body
-from .package import EpubPackage, Item, Metadata
+from .package import Deflated, EpubPackage, Item, Metadata, deflate
 from .pages import page_id
 from .svg_math import inline_svg
 from .xhtml import STYLESHEET, article_document, document
@@ -65,7 +66,7 @@ def pandoc_math(math: str) -> str:
 
 def make_book(book: Book, table: Collection, css: bytes, base_url: str,
               printed: PrintedPages | None, math_form: str, *, fragments: Mapping[str, str],
-              memo: Mapping[str, PageValue] | None = None) -> Result:
+              memo: Mapping[str, Any] | None = None) -> Result:
     """The unit: `book`'s EPUB file (the same bytes for the same input). Its links are resolved
     in the book's own scope (`book_scope`): inside the book, else to the web.
 
@@ -74,8 +75,11 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     `data`: the formulas `--epub-math svg` could not typeset, (TeX, display?) -> times shown
     as TeX, for the build's summary (`EpubWriter.combine`).
 
-    `memo`: article url -> its page as an earlier build made it (`page_keys` says when it is
-    the same); the pages made here are returned in `Result.pieces`."""
+    `memo`: article url -> its page, and `INDEX` -> the index pages, as an earlier build made
+    them (`piece_keys` says when they are the same); those made here are returned in
+    `Result.pieces`."""
+    memo = memo or {}
+    made: dict[str, Any] = {}
     if not book.articles:
         raise BuildError(f"book {book.key!r} has no articles")
     files = page_names(book.articles)
@@ -107,7 +111,9 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     package.add(Item("title.xhtml", XHTML, spine=True), document(
         book.title, title_page(book, edition, base_url), lang,
         body_attrs=' epub:type="frontmatter"', accent=accent))
-    index = build_index(book.articles, lambda a: scope.hrefs[a.url])
+    index = memo.get(INDEX)
+    if index is None:
+        index = made[INDEX] = build_index(book.articles, lambda a: scope.hrefs[a.url])
     toc = _toc(groups, index, scope)
     first = toc[0].href if len(groups) > 1 else files[book.articles[0].url]
     landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
@@ -123,7 +129,6 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     links = Links(table, scope.uri_for)
     documents = set(files.values())
     has_math = False
-    made: dict[str, PageValue] = {}
     failed: dict[tuple[str, bool], int] = {}
     for n, ((key, name, articles), entry) in enumerate(zip(groups, toc), 1):
         if len(groups) > 1:
@@ -133,7 +138,7 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                 f'<p class="qt-count">{counted(len(articles))}</p></section>'), lang,
                 accent=accent))
         for article in articles:
-            found = (memo or {}).get(article.url)
+            found = memo.get(article.url)
             if found is None:
                 before = dict(renderer.failed)
                 page, math = article_document(article, fragments[article.url], links,
@@ -141,14 +146,14 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                                               starts.get(article.url, ()), math=finish)
                 shown_as_tex = {f: n - before.get(f, 0) for f, n in renderer.failed.items()
                                 if n != before.get(f, 0)}
-                found = made[article.url] = (page, math, shown_as_tex)
-            page, math, shown_as_tex = found
+                found = made[article.url] = (page, math, shown_as_tex, deflate(page))
+            page, math, shown_as_tex, deflated = found
             for formula, times in shown_as_tex.items():
                 failed[formula] = failed.get(formula, 0) + times
             has_math |= math
             # EPUB 3.3: a page with MathML or inline SVG says so in the manifest
             package.add(Item(files[article.url], XHTML, math_form if math else "",
-                             spine=True), page)
+                             spine=True), page, deflated)
     for page in index:
         package.add(Item(page.href, XHTML, spine=True),
                      document(page.title, page.body, lang,
@@ -167,23 +172,34 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     return Result(files=((book_path(book), package.to_bytes()),), data=failed, pieces=made)
 
 
-#: an article's page: its XHTML, whether it holds math markup, and the formulas it shows as TeX
-PageValue = tuple[bytes, bool, dict[tuple[str, bool], int]]
+#: an article's page: its XHTML, whether it holds math markup, the formulas it shows as TeX,
+#: and its XHTML as the zip holds it (compressed once, when the page is made)
+PageValue = tuple[bytes, bool, dict[tuple[str, bool], int], Deflated]
 
 
-def page_keys(book: Book, printed: PrintedPages | None, base: str,
-              entry: Callable[[Article], str]) -> dict[str, str]:
-    """Article url -> the key of its page in `book`: all `article_document` depends on. That
-    is `base` (the format's options, the book's language and colour, qtconvert's code), the
-    article and the face of what it links to (`entry`, `ArticleKeys.entry`), where each of
-    those links leads in this book, and the printed pages that begin in it."""
+#: the piece that holds a book's index pages (an article's piece is named by its url)
+INDEX = "index"
+
+
+def piece_keys(book: Book, printed: PrintedPages | None, base: str,
+               entry: Callable[[Article], str]) -> dict[str, str]:
+    """The key of each piece of `book` that the cache keeps on its own, with `base` (the
+    format's options, the book's language and colour, qtconvert's code):
+
+    - article url -> its page: all `article_document` depends on, that is the article and
+      the face of what it links to (`entry`, `ArticleKeys.entry`), where each of those links
+      leads in this book, and the printed pages that begin in it;
+    - `INDEX` -> the index pages: each article's keywords, question and page (`build_index`),
+      which an edited answer leaves as they were."""
     files = page_names(book.articles)
     hrefs = book_scope(book.articles, files).hrefs
     starts = _starts_by_article(book.articles, printed)
-    return {a.url: digest(base, entry(a),
-                          tuple((url, hrefs.get(url)) for url in sorted(set(linked_urls(a)))),
-                          tuple(astuple(p) for p in starts.get(a.url, ())))
-            for a in book.articles}
+    keys = {a.url: value_digest((
+        base, entry(a), tuple((url, hrefs.get(url)) for url in sorted(set(linked_urls(a)))),
+        tuple(astuple(p) for p in starts.get(a.url, ())))) for a in book.articles}
+    keys[INDEX] = value_digest((base, INDEX, tuple((a.url, a.question, a.title, a.keywords,
+                                                    hrefs[a.url]) for a in book.articles)))
+    return keys
 
 
 def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkScope

@@ -15,16 +15,19 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import zipfile
+import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ebooklib import epub
 from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
 
-__all__ = ["Item", "Metadata", "EpubPackage", "CONTENT_DIR", "OPF_PATH"]
+__all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "CONTENT_DIR", "OPF_PATH"]
 
 CONTENT_DIR = "EPUB"  # ebooklib's folder name (EpubBook.FOLDER_NAME)
 OPF_PATH = f"{CONTENT_DIR}/content.opf"  # where ebooklib puts the package document
 _XML_DECLARATION = b'<?xml version="1.0" encoding="utf-8"?>\n'
+COMPRESSLEVEL = 6  #: zlib's level for every compressed entry
 
 
 @dataclass(frozen=True)
@@ -61,18 +64,23 @@ class EpubPackage:
     """An `ebooklib.epub.EpubBook` filled item by item; `to_bytes` sets the metadata (which
     may change until then) and writes the file with ebooklib."""
 
-    def __init__(self, metadata: Metadata, compresslevel: int = 6) -> None:
+    def __init__(self, metadata: Metadata, compresslevel: int = COMPRESSLEVEL) -> None:
         self.metadata = metadata
         self.items: list[Item] = []
         self.compresslevel = compresslevel
         self.book = epub.EpubBook()
         self._hrefs: set[str] = set()
+        self._deflated: dict[bytes, Deflated] = {}
 
-    def add(self, item: Item, data: bytes) -> None:
-        """Add a resource (each href once); spine items are read in the order added."""
+    def add(self, item: Item, data: bytes, deflated: Deflated | None = None) -> None:
+        """Add a resource (each href once); spine items are read in the order added.
+        `deflated`: `deflate(data)` made earlier (a page kept in the build cache), which the
+        zip then takes as it is instead of compressing `data` again."""
         if item.href in self._hrefs:
             raise ValueError(f"{item.href} added twice to the EPUB")
         self._hrefs.add(item.href)
+        if deflated is not None:
+            self._deflated[data] = deflated
         self.items.append(item)
         resource = epub.EpubItem(uid=_item_id(item.href), file_name=item.href,
                                  media_type=item.media_type, content=data)
@@ -87,7 +95,8 @@ class EpubPackage:
         self._set_metadata()
         buffer = io.BytesIO()
         writer = _Writer(buffer, self.book, {"mtime": self.metadata.modified,
-                                             "compresslevel": self.compresslevel})
+                                             "compresslevel": self.compresslevel,
+                                             "deflated": self._deflated})
         writer.process()
         writer.write()
         return buffer.getvalue()
@@ -138,7 +147,7 @@ class _Writer(epub.EpubWriter):
 
     def write(self) -> None:  # ebooklib's order: mimetype, container, OPF, items
         self.out = _DatedZipFile(self.file_name, self.options["mtime"],
-                                 self.options["compresslevel"])
+                                 self.options["compresslevel"], self.options["deflated"])
         self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
         self._write_container()
         self._write_opf()
@@ -160,10 +169,12 @@ class _DatedZipFile(zipfile.ZipFile):
     """A zip whose entries all carry one date and Unix permissions, whatever the clock and the
     operating system, so that the same book gives the same bytes."""
 
-    def __init__(self, file, when: _dt.datetime, compresslevel: int) -> None:
+    def __init__(self, file, when: _dt.datetime, compresslevel: int,
+                 deflated: Mapping[bytes, Deflated]) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         stamp = when.timetuple()[:6]
         self.date_time = stamp if stamp[0] >= 1980 else (1980, 1, 1, 0, 0, 0)  # zip's epoch
+        self.deflated = deflated
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None) -> None:
         if isinstance(zinfo_or_arcname, str):
@@ -172,8 +183,45 @@ class _DatedZipFile(zipfile.ZipFile):
             info.external_attr = 0o644 << 16
             info.create_system = 3
             zinfo_or_arcname = info
+            found = self.deflated.get(data) if compress_type is None else None
+            if found is not None:
+                self._write_deflated(info, found)
+                return
         super().writestr(zinfo_or_arcname, data, compress_type,
                          self.compresslevel if compresslevel is None else compresslevel)
+
+    def _write_deflated(self, info: zipfile.ZipInfo, deflated: Deflated) -> None:
+        """Write an entry whose data is compressed already: what `writestr` writes for the
+        same bytes (its header, with the CRC and sizes, then the raw deflate stream), without
+        compressing them again. Uses the bookkeeping `ZipFile` keeps for its own writes."""
+        info.flag_bits = 0
+        info.CRC, info.file_size, info.compress_size = (deflated.crc, deflated.size,
+                                                        len(deflated.data))
+        self.fp.seek(self.start_dir)
+        info.header_offset = self.fp.tell()
+        self._writecheck(info)
+        self._didModify = True
+        self.fp.write(info.FileHeader(False))
+        self.fp.write(deflated.data)
+        self.start_dir = self.fp.tell()
+        self.filelist.append(info)
+        self.NameToInfo[info.filename] = info
+
+
+@dataclass(frozen=True)
+class Deflated:
+    """A resource's bytes as a zip entry holds them: the raw deflate stream, with the CRC-32
+    and size of what it inflates to."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+def deflate(data: bytes, compresslevel: int = COMPRESSLEVEL) -> Deflated:
+    """`data` compressed as `zipfile` compresses an entry at `compresslevel` (the same bytes)."""
+    compressor = zlib.compressobj(compresslevel, zlib.DEFLATED, -15)
+    return Deflated(compressor.compress(data) + compressor.flush(), zlib.crc32(data), len(data))
 
 
 def _item_id(href: str) -> str:

@@ -107,7 +107,8 @@ class JsonLdWriter(Writer):
         for key, shards in self.shards().items():
             for n, shard in enumerate(shards):
                 units.append(Unit(_shard_name(key, n), self.unit_key(shard),
-                                  render_shard, partial(self._shard_args, shard)))
+                                  render_shard, partial(self._shard_args, shard),
+                                  keep_files=False))
         return units
 
     def _shard_args(self, shard: tuple[Article, ...]) -> tuple:

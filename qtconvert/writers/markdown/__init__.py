@@ -60,7 +60,7 @@ class MarkdownWriter(Writer):
             for n, start in enumerate(range(0, len(articles), SHARD)):
                 shard = articles[start:start + SHARD]
                 units.append(Unit(f"{key}-{n}", self.unit_key(shard, built), render_shard,
-                                  partial(self._shard_args, shard)))
+                                  partial(self._shard_args, shard), keep_files=False))
         return units
 
     def _shard_args(self, shard: tuple[Article, ...]) -> tuple:
