@@ -394,13 +394,13 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _units_line(stats) -> str:
-    """`units: 24 (20 from the cache, 4 rebuilt, of whose 2,040 pages 2,039 were in the
-    cache); 130 answers converted by pandoc`"""
+    """`units: 59 (56 from the cache, 3 rebuilt; their pages: 2,033 from the cache, 1 made);
+    1 answer converted by pandoc`"""
     line = (f"units: {stats.units:,} ({stats.from_cache:,} from the cache, "
             f"{stats.rebuilt:,} rebuilt")
     if stats.pieces_from_cache:
-        pages = stats.pieces_from_cache + stats.pieces_made
-        line += f", of whose {pages:,} pages {stats.pieces_from_cache:,} were in the cache"
+        line += (f"; their pages: {stats.pieces_from_cache:,} from the cache, "
+                 f"{stats.pieces_made:,} made")
     line += ")"
     if stats.answers_converted:
         line += f"; {counted(stats.answers_converted, 'answer')} converted by pandoc"

@@ -30,7 +30,7 @@ from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
 from .mathml import finish_math
 from .nav import NavEntry, nav_body
-from .package import Deflated, EpubPackage, Item, Metadata, deflate
+from .package import Deflated, EpubPackage, Item, Metadata, deflate, inflate
 from .pages import page_id
 from .svg_math import inline_svg
 from .xhtml import STYLESHEET, article_document, document
@@ -146,8 +146,10 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                                               starts.get(article.url, ()), math=finish)
                 shown_as_tex = {f: n - before.get(f, 0) for f, n in renderer.failed.items()
                                 if n != before.get(f, 0)}
-                found = made[article.url] = (page, math, shown_as_tex, deflate(page))
-            page, math, shown_as_tex, deflated = found
+                found = made[article.url] = (deflate(page), math, shown_as_tex)
+            else:
+                page = inflate(found[0])
+            deflated, math, shown_as_tex = found
             for formula, times in shown_as_tex.items():
                 failed[formula] = failed.get(formula, 0) + times
             has_math |= math
@@ -172,9 +174,9 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     return Result(files=((book_path(book), package.to_bytes()),), data=failed, pieces=made)
 
 
-#: an article's page: its XHTML, whether it holds math markup, the formulas it shows as TeX,
-#: and its XHTML as the zip holds it (compressed once, when the page is made)
-PageValue = tuple[bytes, bool, dict[tuple[str, bool], int], Deflated]
+#: an article's page: its XHTML as the zip holds it (compressed once, when the page is made),
+#: whether it holds math markup, and the formulas it shows as TeX
+PageValue = tuple[Deflated, bool, dict[tuple[str, bool], int]]
 
 
 #: the piece that holds a book's index pages (an article's piece is named by its url)
