@@ -150,5 +150,6 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                     engine.cancel()
                     raise
         finally:
+            reading.flush()  # what reading parsed is kept even when a writer failed
             cache.close()
     return BuildResult(collection, tuple(folder.written), folder.kept, engine.stats)

@@ -273,6 +273,9 @@ class Engine:
             # a unit whose files the cache does not keep (`Unit.keep_files`), or pruned: it
             # is cheap and needs no answer HTML, so it is made again here
             data = dict(unit.call(*unit.arguments()).files)
+            if any(rel not in data for rel, _, _ in todo):
+                raise BuildError(f"{unit.name} made other files than when the cache kept it; "
+                                 "build with --no-cache") from None
         for rel, _, _ in todo:
             yield self._path(rel), data[rel]
 

@@ -102,6 +102,9 @@ class PathList(Sequence[Path]):
     def __radd__(self, other: Sequence[Path]) -> tuple[Path, ...]:
         return (*other, *self)
 
+    def __hash__(self) -> int:
+        return hash(tuple(self._paths))
+
     def __repr__(self) -> str:
         return f"PathList({len(self._paths)} paths)"
 
@@ -169,7 +172,6 @@ class OutputFolder:
                 store_file(root / OUTPUT_MARKER, _MARKER_TEXT, sync=True)
             self.made = (root / OUTPUT_MARKER).is_file()
             self._digests = _read_digests(root / OUTPUT_MANIFEST)
-            self._as_read = dict(self._digests)  # a build that changes nothing leaves it alone
             self._manifest = set(self._digests)
             killed = (root / _JOURNAL).exists()  # a build that did not close: it left this
             journal = _read_entries(root / _JOURNAL)
@@ -188,6 +190,7 @@ class OutputFolder:
             if stale - self._manifest:
                 self._manifest |= stale
                 self._write_manifest()
+            self._as_read = {e: self._digests.get(e, "") for e in self._manifest}  # on disk
             self._journal = os.open(root / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                                     | os.O_APPEND, 0o644)
             os.write(self._journal, f"# qtconvert build, pid {os.getpid()}\n".encode())

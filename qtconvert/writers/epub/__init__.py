@@ -13,6 +13,7 @@ page-break marker per printed page and a page list (`pages`). Without it the boo
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping
 from dataclasses import astuple, dataclass, fields
 
@@ -102,7 +103,9 @@ class EpubWriter(Writer):
         math = self.format_options.math
         key = self.unit_key(book.articles, book_face(book), css,
                             astuple(printed) if printed is not None else None)
-        page_base = self.unit_key((), "page", book.language, accent_colour(book.cover_colour))
+        # a page is kept compressed: zlib's version decides those bytes too
+        page_base = self.unit_key((), "page", book.language, accent_colour(book.cover_colour),
+                                  zlib.ZLIB_RUNTIME_VERSION)
         return Unit(book.key, key, make_book,
                     lambda: (book, link_table(self.collection, book.articles), css,
                              self.collection.base_url, printed, math),

@@ -146,7 +146,8 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                                               starts.get(article.url, ()), math=finish)
                 shown_as_tex = {f: n - before.get(f, 0) for f, n in renderer.failed.items()
                                 if n != before.get(f, 0)}
-                found = made[article.url] = (deflate(page), math, shown_as_tex)
+                found = made[article.url] = (deflate(page, package.compresslevel), math,
+                                             shown_as_tex)
             else:
                 page = inflate(found[0])
             deflated, math, shown_as_tex = found

@@ -26,9 +26,9 @@ def repair_tags(document, pdf) -> None:
     root_reference = pdf.catalog.get("StructTreeRoot")
     if root_reference is None:
         return
-    _wrap_list_bodies(pdf)
     parent_tree = _deref(pdf, _deref(pdf, root_reference)["ParentTree"])
-    _annotations_into_links(pdf, parent_tree["Nums"])
+    _annotations_into_links(pdf, parent_tree["Nums"])  # first: a list item may hold one
+    _wrap_list_bodies(pdf)
 
 
 def _deref(pdf, reference):
@@ -100,5 +100,9 @@ def _link_above(pdf, element):
 
 
 def _is_annotation(pdf, kid) -> bool:
+    """Whether `kid` refers to a link annotation (not a form field's widget)."""
     target = _deref(pdf, kid)
-    return isinstance(target, dict) and target.get("Type") == "/OBJR"
+    if not isinstance(target, dict) or target.get("Type") != "/OBJR":
+        return False
+    annotation = _deref(pdf, target.get("Obj"))
+    return isinstance(annotation, dict) and annotation.get("Subtype") == "/Link"
