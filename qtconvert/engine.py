@@ -101,7 +101,8 @@ class Engine:
         units = [replace(u, key=digest(u.key, self.lua.files)) if u.answers is not None else u
                  for u in units]
         found = self.cache.meta(u.key for u in units)
-        hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)}
+        hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)
+                and (u.keep_files or self._listed(found[u.key]))}
         todo = [u for u in units if u.name not in hits]
         pieces: dict[str, dict[str, str]] = {}
         memos: dict[str, dict[str, Any]] = {}
@@ -145,6 +146,13 @@ class Engine:
         self._pending.clear()
 
     # -- inside ----------------------------------------------------------------------------------
+
+    def _listed(self, meta: UnitMeta) -> bool:
+        """Whether OUT's manifest lists every file of a unit whose bytes the cache does not
+        keep (`Unit.keep_files`): if not (a new OUT, a shared `--cache-dir`), the unit is made
+        again on the pool like any other; a file missing from a listed unit is made again
+        in `_cached_files`."""
+        return self.reuse_files and all(self.folder.listed(rel, d) for rel, d, _ in meta.files)
 
     def _piece_keys(self, unit: Unit) -> dict[str, str]:
         """The unit's piece name -> key; made from answer HTML, they hold the Lua filters too."""

@@ -353,21 +353,34 @@ class OutputFolder:
         """The files left as they were: they held this build's bytes already (`keep_unchanged`)."""
         return PathList(tuple(self._kept))
 
-    def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
-        """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
-        there and that was `digest` (SHA-256) of `size` bytes, count it as written by this
-        build without writing it, and return True; else False (write it). Works on strings:
-        a rebuild asks this of every one of tens of thousands of files."""
+    def listed(self, rel: str, digest: str) -> bool:
+        """Whether the manifest says that the file at `rel` holds bytes of `digest` (SHA-256):
+        what `keep_unchanged` asks first, without looking at the file or counting it."""
+        return self._listed(rel, digest) is not None
+
+    def _listed(self, rel: str, digest: str) -> str | None:
+        """The file's full path when `listed`, else None."""
         folder, _, leaf = rel.rpartition("/")
         if not _SAFE_LEAF.fullmatch(leaf) or len(leaf) > _MAX_LEAF:
-            return False  # a name `relative` would change: written the ordinary way
+            return None  # a name `relative` would change: written the ordinary way
         base = self._checked_str.get(folder)
         if base is None:
             base = self._checked_str[folder] = str(self.relative(rel).parent)
         full = base + os.sep + leaf
         entry = full[len(str(self.root)) + 1:].replace(os.sep, "/")
         if not digest or self._digests.get(entry) != digest:
+            return None
+        return full
+
+    def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
+        """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
+        there and that was `digest` (SHA-256) of `size` bytes, count it as written by this
+        build without writing it, and return True; else False (write it). Works on strings:
+        a rebuild asks this of every one of tens of thousands of files."""
+        found = self._listed(rel, digest)
+        if found is None:
             return False
+        full = found
         try:
             info = os.lstat(full)
         except OSError:

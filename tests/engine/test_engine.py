@@ -101,17 +101,25 @@ def test_a_deleted_cache_gives_the_same_files(tmp_path):
 
 
 def test_keys_do_not_depend_on_where_the_source_or_the_cache_is(tmp_path):
-    """The same articles in two folders, built with one --cache-dir: the second build takes
-    every unit from the cache (no absolute path or mtime is in a key)."""
+    """The same articles in two folders, built with one --cache-dir: the second build finds
+    every unit's key in the cache (no absolute path or mtime is in a key). It takes the EPUB
+    books from it; the Markdown shards, whose bytes the cache does not keep, are made again
+    for the new OUT, under the same keys."""
     cache_dir = tmp_path / "shared-cache"
-    options = BuildOptions(formats=("markdown",), cache_dir=cache_dir)
-    build(_site(tmp_path / "a"), tmp_path / "out-a", options)
+    options = BuildOptions(formats=("epub", "markdown"), cache_dir=cache_dir)
+    first = build(_site(tmp_path / "a"), tmp_path / "out-a", options)
     other = shutil.copytree(tmp_path / "a", tmp_path / "elsewhere" / "b")
     result = build(other, tmp_path / "out-b", options)
-    assert (result.stats.from_cache, result.stats.rebuilt) == (2, 0)
+    books = first.stats.per_format["epub"][1]
+    assert result.stats.per_format == {"epub": (books, 0), "markdown": (0, 2)}
+    assert result.stats.answers_converted == 0
     assert _files(tmp_path / "out-a") == _files(tmp_path / "out-b")
+    assert [p.read_bytes() for p in sorted((tmp_path / "out-a" / "epub").glob("*.epub"))] \
+        == [p.read_bytes() for p in sorted((tmp_path / "out-b" / "epub").glob("*.epub"))]
     assert not (tmp_path / "out-a" / CACHE_FOLDER).exists()
-    assert len(list(Cache(cache_dir).keys("unit:markdown"))) == 2
+    cache = Cache(cache_dir)
+    assert len(list(cache.keys("unit:markdown"))) == 2  # the same two keys, not four
+    assert len(list(cache.keys("unit:epub"))) == books
 
 
 def test_executor_jobs_one_runs_in_process_with_the_same_files(tmp_path):
