@@ -128,7 +128,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
 
         try:
             with executor(options.executor, options.jobs, options.scheduler) as pool:
-                keys = ArticleKeys(collection, collection.key_entries)  # hashed once per build at most
+                # each article hashed once per build at most (not at all when the read cache
+                # kept the collection with its keys)
+                keys = ArticleKeys(collection, collection.key_entries)
                 engine = Engine(folder, cache, pool, options.job_count, code_fingerprint(), lua,
                                 progress, reuse_files=options.cache)
                 try:

@@ -97,8 +97,7 @@ class Engine:
         names = [u.name for u in units]
         if len(set(names)) != len(names):
             raise BuildError(f"{writer.name}: two units share a name")
-        # a unit made from answer HTML depends on the Lua filters that shaped it too
-        units = [replace(u, key=digest(u.key, self.lua.files)) if u.answers is not None else u
+        units = [replace(u, key=self._shaped(u, u.key)) if u.answers is not None else u
                  for u in units]
         found = self.cache.meta(u.key for u in units)
         hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)
@@ -154,13 +153,14 @@ class Engine:
         in `_cached_files`."""
         return self.reuse_files and all(self.folder.listed(rel, d) for rel, d, _ in meta.files)
 
+    def _shaped(self, unit: Unit, key: str) -> str:
+        """`key` of a unit or of one of its pieces: made from answer HTML, it depends on the
+        Lua filters that shaped the HTML too."""
+        return digest(key, self.lua.files) if unit.answers is not None else key
+
     def _piece_keys(self, unit: Unit) -> dict[str, str]:
-        """The unit's piece name -> key; made from answer HTML, they hold the Lua filters too."""
-        keys = unit.piece_keys()
-        if unit.answers is None:
-            return dict(keys)
-        lua = self.lua.files
-        return {name: digest(key, lua) for name, key in keys.items()}
+        """The unit's piece name -> key."""
+        return {name: self._shaped(unit, key) for name, key in unit.piece_keys().items()}
 
     def _memo(self, keys: dict[str, str]) -> dict[str, Any]:
         """Piece name -> value, for the pieces the cache holds."""

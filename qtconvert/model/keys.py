@@ -22,7 +22,8 @@ from typing import Any
 from .articles import Article
 from .urls import QTREF_SCHEME
 
-__all__ = ["digest", "value_digest", "article_digest", "link_face", "linked_urls", "file_digest", "ArticleKeys"]
+__all__ = ["digest", "value_digest", "article_digest", "link_face", "linked_urls", "file_digest",
+           "ArticleKeys"]
 
 _QTREF = re.compile(re.escape(QTREF_SCHEME) + r"(/learn/[a-z0-9-]+/questions/[a-z0-9-]+)")
 

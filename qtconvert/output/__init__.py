@@ -125,6 +125,7 @@ class OutputFolder:
         # relative path -> SHA-256 of the bytes a build wrote there (the manifest's second
         # column), so that a build can leave a file alone that already holds what it would write
         self._digests: dict[str, str] = {}
+        self._as_read: dict[str, str] = {}  # the manifest on disk when the build began
         self._kept: list[str] = []  # files left as they were, holding this build's bytes
         self._removed: set[str] = set()  # by `sweep` in this build
         self._journal: int | None = None

@@ -47,8 +47,9 @@ def read_all(files: Sequence[str], base_url: str, jobs: int | None = None,
     data = [None if contents is None else contents[i:i + size] for i in starts]
     try:
         # fork: the workers start with qtconvert already imported, in milliseconds
+        fork = multiprocessing.get_context("fork")
         with tempfile.TemporaryDirectory(prefix="qtconvert-read-") as folder, \
-                ProcessPoolExecutor(jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+                ProcessPoolExecutor(jobs - 1, mp_context=fork) as pool:
             outs = [os.path.join(folder, f"{k}.pickle") for k in range(len(chunks))]
             runs = [pool.submit(_read_chunk, c, base_url, d, out)
                     for c, d, out in zip(chunks, data, outs)]

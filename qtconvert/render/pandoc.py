@@ -7,10 +7,11 @@ unclosed code fence, a link reference definition or a heading in one answer cann
 another. Marker paragraphs that no answer can contain separate the answers in the HTML, which is
 split on them again. What pandoc numbers across a whole run is made the answer's own again:
 the file-name prefix `--file-scope` puts on identifiers is removed, and code blocks are
-numbered from `cb1` in each answer (a bare `pre` takes a number too, as in pandoc). So an answer's HTML is the same in any batch, with any
-neighbours, as when converted alone (which a cache of answer HTML relies on). An answer with
-footnotes (numbered and gathered at the end of a run) is converted alone. When a batch does
-not split back into as many pieces as went in, it is converted again one answer at a time.
+numbered from `cb1` in each answer (a bare `pre` takes a number too, as in pandoc). So an
+answer's HTML is the same in any batch, with any neighbours, as when converted alone (which a
+cache of answer HTML relies on). An answer with footnotes (numbered and gathered at the end of
+a run) is converted alone. When a batch does not split back into as many pieces as went in, it
+is converted again one answer at a time.
 
 Pandoc runs with a heap limit and a time limit, as its manual advises for untrusted input (its
 parsers have pathological corner cases). A batch that fails is converted again one answer at a

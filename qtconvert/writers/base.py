@@ -77,9 +77,9 @@ class Unit:
     #: leaves out the answers whose pieces `memo` holds.
     pieces: Mapping[str, str] | Callable[[], Mapping[str, str]] | None = None
     #: False: the cache keeps what the unit made (its files' digests, notes, data) but not the
-    #: files' bytes. For cheap units with many files (shards of JSON-LD and Markdown), which a
-    #: build makes again, in its own process, in the rare case that OUT lacks a file; the
-    #: cache then holds the bytes once, of the units worth keeping.
+    #: files' bytes. For cheap units with many files (shards of JSON-LD and Markdown): a build
+    #: makes one again when OUT's manifest does not list its files (a new OUT), or in its own
+    #: process when a listed file is missing; the cache keeps the bytes of the units worth it.
     keep_files: bool = True
 
     def arguments(self) -> tuple:

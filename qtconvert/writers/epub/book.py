@@ -13,9 +13,9 @@ import datetime as _dt
 import html
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 from dataclasses import astuple
 from functools import partial
+from typing import Any
 
 from ...errors import BuildError
 from ...model import Article, Collection

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from ebooklib import epub
 from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
 
-__all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "inflate", "CONTENT_DIR", "OPF_PATH"]
+__all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "inflate", "CONTENT_DIR",
+           "OPF_PATH"]
 
 CONTENT_DIR = "EPUB"  # ebooklib's folder name (EpubBook.FOLDER_NAME)
 OPF_PATH = f"{CONTENT_DIR}/content.opf"  # where ebooklib puts the package document

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import partial
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from ...model import Article, Collection
