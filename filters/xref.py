@@ -14,13 +14,16 @@ several subjects resolves to the copy under the linking article's own subject wh
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..model import Article, Collection, Diagnostic, RelatedLink, plain_markdown
+from ..model.lookups import id_key, slug_key, slug_of, url_key
 from ..model.urls import QTREF_SCHEME, parse_article_url, pending_target
 
-__all__ = ["Resolver", "parse_article_url", "resolve_related", "mark_answer_links",
-           "QTREF_SCHEME", "pending_target", "RelatedCounts", "related_counts"]
+__all__ = ["Resolver", "ArticleFilter", "parse_article_url", "resolve_related",
+           "mark_answer_links", "QTREF_SCHEME", "pending_target", "RelatedCounts",
+           "related_counts"]
 
 class Resolver:
     """Finds the article a link points at, and says by which rule."""
@@ -37,8 +40,7 @@ class Resolver:
             target = c.by_url(url)
             rule = "url" if target is not None else ""
             if target is None:
-                slug = url.rstrip("/").rsplit("/", 1)[-1]
-                target = self._prefer_subject(c.by_slug(slug), source)
+                target = self._prefer_subject(c.by_slug(slug_of(url)), source)
                 rule = "slug" if target is not None else ""
         if target is None and article_id is not None:
             copies = c.by_id(article_id)
@@ -60,71 +62,115 @@ class Resolver:
         return candidates[0] if candidates else None
 
 
-def resolve_related(collection: Collection) -> Collection:
-    """Filter: resolve every related link. A link to an article outside the collection is
-    information, not a warning: it goes to the article's canonical web page, as it should."""
-    resolver = Resolver(collection)
-    articles: list[Article] = []
-    warnings: list[Diagnostic] = []
-    for article in collection:
-        links: list[RelatedLink] = []
-        for n, link in enumerate(article.related, 1):
-            target, rule = resolver.resolve(parse_article_url(link.url), link.id, article)
-            if target is None:
-                warnings.append(Diagnostic(
-                    article.source_path, f"{link.field or f'related_article{n}'}.url",
-                    f"{link.url} is not in the collection; linked to {link.canonical_url}",
-                    "info"))
-                links.append(link.resolved(None, ""))
-            else:
-                links.append(link.resolved(target.url, rule))
-        articles.append(article.replace(related=tuple(links)))
-    return collection.replace(articles=articles, diagnostics=warnings)
+def lookups(url: str | None, article_id: int | None) -> Iterator[str]:
+    """The lookups `Resolver.resolve(url, article_id, ...)` may make (`model.lookups`): any
+    article it may lead to is found under one of them (a copy filed under the linking subject
+    has the slug of an article found by url or slug, and the id of one found by id)."""
+    if url is not None:
+        yield url_key(url)
+        yield slug_key(slug_of(url))
+    if article_id is not None:
+        yield id_key(article_id)
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """A filter that rewrites each article on its own, finding the others only through a
+    `Resolver`: run on some articles of a collection, it gives them what a run on all gives
+    them. `references` names the lookups an article's rewrite may make, so that a rebuild can
+    rewrite only the articles an edit touches (`model.lookups`)."""
+
+    rewrite: Callable[[Article, Resolver, list[Diagnostic]], Article]
+    references: Callable[[Article], Iterator[str]]
+
+    def __call__(self, collection: Collection) -> Collection:
+        resolver = Resolver(collection)
+        warnings: list[Diagnostic] = []
+        articles = [self.rewrite(a, resolver, warnings) for a in collection]
+        return collection.replace(articles=articles, diagnostics=warnings)
+
+
+def _resolve_related(article: Article, resolver: Resolver, warnings: list[Diagnostic]
+                     ) -> Article:
+    if not article.related:
+        return article
+    links: list[RelatedLink] = []
+    for n, link in enumerate(article.related, 1):
+        target, rule = resolver.resolve(parse_article_url(link.url), link.id, article)
+        if target is None:
+            warnings.append(Diagnostic(
+                article.source_path, f"{link.field or f'related_article{n}'}.url",
+                f"{link.url} is not in the collection; linked to {link.canonical_url}",
+                "info"))
+            links.append(link.resolved(None, ""))
+        else:
+            links.append(link.resolved(target.url, rule))
+    return article.replace(related=tuple(links))
+
+
+def _related_lookups(article: Article) -> Iterator[str]:
+    for link in article.related:
+        yield from lookups(parse_article_url(link.url), link.id)
+
+
+#: Filter: resolve every related link. A link to an article outside the collection is
+#: information, not a warning: it goes to the article's canonical web page, as it should.
+resolve_related = ArticleFilter(_resolve_related, _related_lookups)
 
 
 # A Markdown inline link or an autolink (outside code and math: plain_markdown.code_and_math).
 _LINK = re.compile(r"(\]\(\s*<?)([^)\s>]+)(>?(?:\s+\"[^\"]*\")?\s*\))|(<)(https?://[^<>\s]+)(>)")
 
 
-@dataclass(frozen=True)
-class _AnswerLinks:
-    collection: Collection
+def _mark_answer_links(article: Article, resolver: Resolver, warnings: list[Diagnostic]
+                       ) -> Article:
+    if "/learn/" not in article.answer:
+        return article
+    return article.replace(answer=plain_markdown.outside_code(article.answer, lambda text: (
+        _LINK.sub(lambda m: _answer_link(m, article, resolver, warnings), text))))
 
-    def rewrite(self, article: Article, resolver: Resolver, warnings: list[Diagnostic]) -> str:
-        return plain_markdown.outside_code(article.answer, lambda text: _LINK.sub(
-            lambda m: self._link(m, article, resolver, warnings), text))
 
-    def _link(self, m: re.Match[str], article: Article, resolver: Resolver,
-              warnings: list[Diagnostic]) -> str:
-        before, href, after = (m.group(1), m.group(2), m.group(3)) if m.group(1) else \
-            (m.group(4), m.group(5), m.group(6))
-        url = parse_article_url(href)
-        if url is None or href.startswith(QTREF_SCHEME):
-            return m.group()
-        target, _ = resolver.resolve(url, None, article)
-        if target is None:
-            canonical = self.collection.base_url + url + _fragment(href)
-            warnings.append(Diagnostic(article.source_path, "answer",
-                                       f"link {href} is not in the collection; linked to "
-                                       f"{canonical}", "info"))
-            return before + canonical + after
-        if m.group(4):  # an autolink `<url>` becomes `[title](qtref:url)`
-            return f"[{target.title}]({QTREF_SCHEME}{target.url})"
-        return before + QTREF_SCHEME + target.url + after
+def _answer_link(m: re.Match[str], article: Article, resolver: Resolver,
+                 warnings: list[Diagnostic]) -> str:
+    before, href, after = (m.group(1), m.group(2), m.group(3)) if m.group(1) else \
+        (m.group(4), m.group(5), m.group(6))
+    url = parse_article_url(href)
+    if url is None or href.startswith(QTREF_SCHEME):
+        return m.group()
+    target, _ = resolver.resolve(url, None, article)
+    if target is None:
+        canonical = resolver.collection.base_url + url + _fragment(href)
+        warnings.append(Diagnostic(article.source_path, "answer",
+                                   f"link {href} is not in the collection; linked to "
+                                   f"{canonical}", "info"))
+        return before + canonical + after
+    if m.group(4):  # an autolink `<url>` becomes `[title](qtref:url)`
+        return f"[{target.title}]({QTREF_SCHEME}{target.url})"
+    return before + QTREF_SCHEME + target.url + after
 
 
 def _fragment(href: str) -> str:
     return "#" + href.split("#", 1)[1] if "#" in href else ""
 
 
-def mark_answer_links(collection: Collection) -> Collection:
-    """Filter: links inside answers to QuickTakes articles become pending `qtref:` links."""
-    resolver = Resolver(collection)
-    helper = _AnswerLinks(collection)
-    warnings: list[Diagnostic] = []
-    articles = [a.replace(answer=helper.rewrite(a, resolver, warnings))
-                if "/learn/" in a.answer else a for a in collection]
-    return collection.replace(articles=articles, diagnostics=warnings)
+def _answer_lookups(article: Article) -> Iterator[str]:
+    if "/learn/" not in article.answer:
+        return
+    found: list[str] = []
+
+    def scan(text: str) -> str:
+        for m in _LINK.finditer(text):
+            href = m.group(2) or m.group(5)
+            if not href.startswith(QTREF_SCHEME):
+                found.extend(lookups(parse_article_url(href), None))
+        return text
+
+    plain_markdown.outside_code(article.answer, scan)
+    yield from found
+
+
+#: Filter: links inside answers to QuickTakes articles become pending `qtref:` links.
+mark_answer_links = ArticleFilter(_mark_answer_links, _answer_lookups)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from .config import Config, load_config
 from .engine import Engine, EngineStats
 from .errors import BuildError, UsageError
 from .executor import check_executor, executor
-from .filters import BUILTIN_FILTERS, run_filters
+from .filters import FilterChain
 from .model import Collection
 from .model.keys import ArticleKeys
 from .output import OutputFolder, check_out
@@ -43,10 +42,9 @@ def prepare(source: str | os.PathLike[str], config: Config | None = None,
     read before are not parsed again, and a source unchanged since the last build with the
     same built-in filters is not filtered again either."""
     config = config or _config_for(source)
-    built_in = all(isinstance(f, str) and f in BUILTIN_FILTERS for f in config.filters)
-    return load(source, base_url=config.base_url, cache=cache,
-                then=partial(run_filters, filters=config.filters, base_dir=config.base_dir),
-                then_key=tuple(config.filters) if built_in else None)
+    filters = FilterChain(config.filters, config.base_dir)
+    return load(source, base_url=config.base_url, cache=cache, then=filters,
+                then_key=filters.key)
 
 
 def select_subjects(collection: Collection, subjects: Sequence[str]) -> Collection:

@@ -80,6 +80,9 @@ class NoCache:
     def put(self, key: str, kind: str, meta: Any, body: Any = None) -> None:
         pass
 
+    def discard(self, keys: Iterable[str]) -> None:
+        pass
+
     def commit(self) -> None:
         pass
 
@@ -148,6 +151,16 @@ class Cache(NoCache):
             "INSERT OR REPLACE INTO entries (key, kind, size, used, meta, body) "
             "VALUES (?, ?, ?, ?, ?, ?)", (key, kind, len(m) + len(b or b""), time.time(), m, b))
         self._touched.discard(key)
+
+    def discard(self, keys: Iterable[str]) -> None:
+        """Remove these entries (those held); at the next `commit`."""
+        keys = list(keys)
+        db = self._connect() if keys else None
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start:start + _BATCH]
+            db.execute(f"DELETE FROM entries WHERE key IN ({','.join('?' * len(chunk))})",
+                       chunk)  # type: ignore[union-attr]
+        self._touched.difference_update(keys)
 
     def commit(self) -> None:
         """Make the entries put so far durable, and mark the ones read as used now."""

@@ -31,7 +31,7 @@ from ..model.urls import (
     safe_name,
 )
 from ..cache import NoCache
-from . import answer_text, front_matter, parallel_read, read_cache
+from . import answer_text, collection_cache, front_matter, parallel_read, read_cache
 from .front_matter import shown
 
 __all__ = ["load", "read_article", "parse_article"]
@@ -60,10 +60,12 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL,
     read by `jobs` processes (default: one per core); the result is the same.
 
     With a build `cache` the result is the same too, but a file read before (same bytes, place,
-    base_url and code) is not parsed again, and when nothing changed since the last load of
-    `path` the finished collection is taken whole from the cache (`read_cache`); `then_key`
-    names what `then` does (a stable value; None when it cannot be named, and then `then`
-    always runs).
+    base_url and code) is not parsed again (`read_cache`), and the finished collection is kept:
+    when nothing changed since the last load of `path` it is taken whole, and when a few files
+    changed it is patched (`collection_cache`). `then_key` names what `then` does (a stable
+    value; None when it cannot be named, and then `then` always runs); when `then` offers
+    `rewrites` (a `model.lookups.ArticleRewrites`, as `filters.FilterChain` does), a patch
+    rewrites only the articles the change touched.
     """
     root = Path(path)
     base_url = base_url.rstrip("/")
@@ -78,29 +80,26 @@ def load(path: str | os.PathLike[str], *, base_url: str = DEFAULT_BASE_URL,
                                 base_url)
         return collection if then is None else then(collection)
     if cache is None or not cache.enabled:
-        collection = _collect(files, parallel_read.read_all(files, base_url, jobs), base_url)
+        collection, _ = collect(files, parallel_read.read_all(files, base_url, jobs), base_url)
         return collection if then is None else then(collection)
     sources = read_cache.Sources.read(files, names, base_url)
-    slot = sources.slot(str(root), then_key) if then is None or then_key is not None else None
-    if slot is not None and (kept := sources.cached_collection(cache, slot)) is not None:
-        return kept
-    collection = _collect(files, sources.results(cache, jobs), base_url)
-    if then is not None:
-        collection = then(collection)
-    if slot is not None:
-        collection = sources.keep_collection(cache, slot, collection)
-    return collection
+    if then is None or then_key is not None:
+        where = collection_cache.slot(str(root), base_url, then_key)
+        return collection_cache.load(sources, cache, where, then, collect, jobs)[0]
+    collection, _ = collect(files, sources.results(cache, jobs), base_url)
+    return then(collection)
 
 
-def _collect(files: Sequence[str], results: Iterable[tuple[Article | None, list[Diagnostic]]],
-             base_url: str) -> Collection:
-    """The collection of the files' parse results, in order: an article whose url or output
-    name an earlier one has is left out, with a diagnostic."""
+def collect(files: Sequence[str], results: Iterable[tuple[Article | None, list[Diagnostic]]],
+            base_url: str) -> tuple[Collection, int]:
+    """The collection of the files' parse results, in order, and how many articles it left
+    out: an article whose url or output name an earlier one has, with a diagnostic."""
     articles: list[Article] = []
     diagnostics: list[Diagnostic] = []
     by_url: dict[str, Article] = {}
     by_name: dict[tuple[str, str], Article] = {}
     by_subject_name: dict[str, Article] = {}
+    clashes = 0
     for file, (article, problems) in zip(files, results):
         diagnostics.extend(problems)
         if article is None:
@@ -108,9 +107,10 @@ def _collect(files: Sequence[str], results: Iterable[tuple[Article | None, list[
         problem = _clash(article, by_url, by_name, by_subject_name)
         if problem is not None:
             diagnostics.append(Diagnostic(file, "url", problem))
+            clashes += 1
             continue
         articles.append(article)
-    return Collection(tuple(articles), tuple(diagnostics), base_url)
+    return Collection(tuple(articles), tuple(diagnostics), base_url), clashes
 
 
 def _clash(article: Article, by_url: dict[str, Article],

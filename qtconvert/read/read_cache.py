@@ -10,11 +10,8 @@ diagnostics' `path` are the file's path in this build, so a moved folder still f
 entries. What `load` does after parsing (url and name clashes) is done on these results as on
 freshly parsed ones.
 
-The finished collection (after the filters, when their code is known) is also kept whole, so
-that reading a folder nothing changed in costs reading and hashing its files and one entry. It
-is kept in one place per folder, `base_url` and filters (`Sources.slot`), with the digest of
-everything it was made of (`Sources.key`): a new state of the folder replaces it rather than
-adding 40 MB to the cache at each edit.
+The finished collection (after the filters, when their code is known) is kept too, and
+patched when few files changed: see `collection_cache`.
 """
 
 from __future__ import annotations
@@ -22,20 +19,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
 from ..cache import DATABASE, NoCache
-from ..model import Article, Collection, Diagnostic
-from ..model.keys import ArticleKeys, digest
+from ..model import Article, Diagnostic
+from ..model.keys import digest
 from ..package_data import code_fingerprint
 from . import parallel_read
 
-__all__ = ["Sources", "Deferred", "KIND", "COLLECTION_KIND"]
+__all__ = ["Sources", "Deferred", "KIND"]
 
 KIND = "read"  #: the kind of a file's entry (`qtconvert cache info`)
-COLLECTION_KIND = "read:collection"  #: the kind of a folder's finished collection
 _SOURCE = [f.name for f in dataclasses.fields(Article)].index("source_path")
 
 Result = tuple[Article | None, list[Diagnostic]]
@@ -69,32 +65,29 @@ class Sources:
             keys.append(h.hexdigest())
         return cls(files, contents, keys, base_url)
 
-    def results(self, cache: NoCache, jobs: int | None = None) -> list[Result]:
-        """`articles.read_article` of each file, in order: from `cache` where it holds the
-        result, else parsed (and kept)."""
+    def results(self, cache: NoCache, jobs: int | None = None,
+                only: Sequence[int] | None = None) -> list[Result]:
+        """`articles.read_article` of each file (or of the files at positions `only`), in
+        order: from `cache` where it holds the result, else parsed (and kept)."""
         files, contents, keys = self.files, self.contents, self.keys
-        found = cache.meta(k for k in keys if k is not None)
-        missing = [i for i, k in enumerate(keys) if k is not None and k not in found]
+        which = range(len(files)) if only is None else only
+        found = cache.meta(keys[i] for i in which if keys[i] is not None)
+        missing = [i for i in which if keys[i] is not None and keys[i] not in found]
         parsed = parallel_read.read_all([files[i] for i in missing], self.base_url, jobs,
                                         [contents[i] for i in missing])  # type: ignore[misc]
-        results: list[Result | None] = [None] * len(files)
-        for i, result in zip(missing, parsed):
-            results[i] = result
+        made = dict(zip(missing, parsed))
+        for i, result in made.items():
             cache.put(keys[i], KIND, _entry(*result))  # type: ignore[arg-type]
         if missing:
             cache.commit()
-        for i, key in enumerate(keys):
+        results: list[Result] = []
+        for i in which:
+            key = keys[i]
             if key is None:
-                results[i] = (None, [contents[i]])  # type: ignore[list-item]
-            elif results[i] is None:
-                results[i] = _result(found[key], files[i])
-        return results  # type: ignore[return-value]
-
-    # -- the finished collection -----------------------------------------------------------
-
-    def slot(self, folder: str, then_key: Hashable) -> str:
-        """Where the finished collection of `folder` (as named to `load`) is kept."""
-        return digest(COLLECTION_KIND, folder, self.base_url, then_key, code_fingerprint())
+                results.append((None, [contents[i]]))  # type: ignore[list-item]
+            else:
+                results.append(made[i] if i in made else _result(found[key], files[i]))
+        return results
 
     @cached_property
     def key(self) -> str | None:
@@ -104,41 +97,6 @@ class Sources:
         h = hashlib.sha256(os.fsencode("\0".join(self.files)))
         h.update("\0".join(self.keys).encode())  # type: ignore[arg-type]
         return h.hexdigest()
-
-    def cached_collection(self, cache: NoCache, slot: str) -> Collection | None:
-        """The collection kept in `slot` when it was made of these very files, else None."""
-        key = self.key
-        if key is None or cache.meta([slot]).get(slot) != key:
-            return None
-        try:
-            articles, diagnostics, base_url, entries = cache.body(_body_of(slot))
-        except KeyError:  # pruned
-            return None
-        return Collection(tuple(map(parallel_read.unpack, articles)),
-                          tuple(Diagnostic(*d) for d in diagnostics), base_url, entries)
-
-    def keep_collection(self, cache: NoCache, slot: str, collection: Collection) -> Collection:
-        """Keep `collection`, made of these files, in `slot` (replacing what was there), with
-        its articles' key entries (`ArticleKeys.entries`), which a rebuild then need not hash
-        again; returns the collection carrying them."""
-        key = self.key
-        if key is None:
-            return collection
-        entries = ArticleKeys(collection).entries()
-        articles = tuple(map(parallel_read.pack, collection.articles))
-        diagnostics = tuple((d.path, d.field, d.message, d.severity)
-                            for d in collection.diagnostics)
-        cache.put(_body_of(slot), COLLECTION_KIND, None,
-                  (articles, diagnostics, collection.base_url, entries))
-        cache.put(slot, COLLECTION_KIND, key)
-        cache.commit()
-        return dataclasses.replace(collection, key_entries=entries)
-
-
-def _body_of(slot: str) -> str:
-    """The entry that holds the collection of `slot`: apart from the small one that says what
-    it was made of, because the cache marks the entries it reads as used by rewriting them."""
-    return digest(COLLECTION_KIND, "body", slot)
 
 
 class Deferred(NoCache):
@@ -166,10 +124,16 @@ class Deferred(NoCache):
     def put(self, key: str, kind: str, meta: Any, body: Any = None) -> None:
         self._pending.append((key, kind, meta, body))
 
+    def discard(self, keys: Iterable[str]) -> None:
+        self._pending.append((None, "", list(keys), None))
+
     def flush(self) -> None:
-        """Put the entries kept into `cache`, and commit."""
-        for entry in self._pending:
-            self.cache.put(*entry)
+        """Put the entries kept into `cache` (and remove those discarded), and commit."""
+        for key, kind, meta, body in self._pending:
+            if key is None:
+                self.cache.discard(meta)
+            else:
+                self.cache.put(key, kind, meta, body)
         if self._pending:
             self.cache.commit()
         self._pending.clear()
