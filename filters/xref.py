@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ..model import Article, Collection, Diagnostic, RelatedLink, plain_markdown
-from ..model.lookups import id_key, slug_key, slug_of, url_key
+from ..model.lookups import id_key, slug_key, slug_of
 from ..model.urls import QTREF_SCHEME, parse_article_url, pending_target
 
 __all__ = ["Resolver", "ArticleFilter", "parse_article_url", "resolve_related",
@@ -64,10 +64,10 @@ class Resolver:
 
 def lookups(url: str | None, article_id: int | None) -> Iterator[str]:
     """The lookups `Resolver.resolve(url, article_id, ...)` may make (`model.lookups`): any
-    article it may lead to is found under one of them (a copy filed under the linking subject
-    has the slug of an article found by url or slug, and the id of one found by id)."""
+    article it may lead to is found under one of them (an article found by url has the url's
+    slug; a copy filed under the linking subject has the slug of an article found by url or
+    slug, and the id of one found by id)."""
     if url is not None:
-        yield url_key(url)
         yield slug_key(slug_of(url))
     if article_id is not None:
         yield id_key(article_id)

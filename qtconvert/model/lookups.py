@@ -2,8 +2,9 @@
 articles an edit touches.
 
 A filter that links articles finds them through the collection's lookups: by url, by slug and
-by id (`Collection.by_url`, `by_slug`, `by_id`). Each lookup has a name here (`url_key`,
-`slug_key`, `id_key`); an article is found under the three names of `found_under`. A filter
+by id (`Collection.by_url`, `by_slug`, `by_id`). The names here cover them (`slug_key`,
+`id_key`; an address ends with its article's slug, so what a lookup by url finds is found
+under the url's slug too); an article is found under the names of `found_under`. A filter
 that rewrites each article on its own says, for an article, under which names it may look
 (`ArticleRewrites.references`): when no article found under one of those names changed, the
 rewrite of that article is what it was (`read.collection_cache` relies on it).
@@ -16,11 +17,7 @@ from typing import Protocol
 
 from .articles import Article, Collection, Diagnostic
 
-__all__ = ["url_key", "slug_key", "id_key", "slug_of", "found_under", "ArticleRewrites"]
-
-
-def url_key(url: str) -> str:
-    return "url " + url
+__all__ = ["slug_key", "id_key", "slug_of", "found_under", "ArticleRewrites"]
 
 
 def slug_key(slug: str) -> str:
@@ -36,9 +33,9 @@ def slug_of(url: str) -> str:
     return url.rstrip("/").rsplit("/", 1)[-1]
 
 
-def found_under(article: Article) -> tuple[str, str, str]:
+def found_under(article: Article) -> tuple[str, str]:
     """The names of the lookups that find `article`."""
-    return url_key(article.url), slug_key(article.slug), id_key(article.id)
+    return slug_key(article.slug), id_key(article.id)
 
 
 class ArticleRewrites(Protocol):
@@ -47,7 +44,7 @@ class ArticleRewrites(Protocol):
     what rewriting all of it gives them (`filters.FilterChain` when every filter is built in)."""
 
     def references(self, article: Article) -> Iterable[str]:
-        """The lookups (`url_key`, ...) the rewrite of `article`, as read, may make."""
+        """The lookups (`slug_key`, `id_key`) the rewrite of `article`, as read, may make."""
 
     def rewrite(self, collection: Collection, articles: Sequence[Article]
                 ) -> tuple[list[Article], list[list[tuple[Diagnostic, ...]]]]:

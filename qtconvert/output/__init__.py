@@ -120,7 +120,8 @@ class OutputFolder:
         self._seen: set[str] = set()  # the files this build wrote or kept, as str paths
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
         self._checked: dict[str, Path] = {}  # for `relative`: "a/b" -> root/a/b, checked
-        self._checked_str: dict[str, str] = {}  # the same, as strings (`keep_unchanged`)
+        # for `keep_unchanged`: "a/b" -> ("/root/a/b/", the manifest's "a/b/"), checked
+        self._prefixes: dict[str, tuple[str, str]] = {}
         self._manifest: set[str] = set()  # relative paths qtconvert builds wrote
         # relative path -> SHA-256 of the bytes a build wrote there (the manifest's second
         # column), so that a build can leave a file alone that already holds what it would write
@@ -362,16 +363,15 @@ class OutputFolder:
     def _listed(self, rel: str, digest: str) -> str | None:
         """The file's full path when `listed`, else None."""
         folder, _, leaf = rel.rpartition("/")
-        if not _SAFE_LEAF.fullmatch(leaf) or len(leaf) > _MAX_LEAF:
-            return None  # a name `relative` would change: written the ordinary way
-        base = self._checked_str.get(folder)
-        if base is None:
-            base = self._checked_str[folder] = str(self.relative(rel).parent)
-        full = base + os.sep + leaf
-        entry = full[len(str(self.root)) + 1:].replace(os.sep, "/")
-        if not digest or self._digests.get(entry) != digest:
-            return None
-        return full
+        prefixes = self._prefixes.get(folder)
+        if prefixes is None:
+            base = str(self.relative(folder + "/x" if folder else "x").parent) + os.sep
+            prefixes = self._prefixes[folder] = (
+                base, base[len(str(self.root)) + 1:].replace(os.sep, "/"))
+        if not digest or self._digests.get(prefixes[1] + leaf) != digest \
+                or len(leaf) > _MAX_LEAF or not _SAFE_LEAF.fullmatch(leaf):
+            return None  # not listed, or a name `relative` would change (written as usual)
+        return prefixes[0] + leaf
 
     def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
         """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
@@ -578,10 +578,14 @@ def _read_entries(path: Path) -> set[str]:
 def _read_digests(path: Path) -> dict[str, str]:
     """The manifest's entries, each with the SHA-256 of what was written ("" when unknown: a
     killed build's file, or a manifest of an older qtconvert)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return {}
     entries: dict[str, str] = {}
-    for line in _read_entries(path):
+    for line in text.splitlines():
         entry, _, digest = line.partition("\t")
-        if entry and ".." not in entry.split("/"):
+        if entry and entry[0] not in "#/" and "/../" not in f"/{entry}/":
             entries[entry] = digest
     return entries
 
