@@ -114,6 +114,11 @@ class Cache(NoCache):
                 db = sqlite3.connect(self.folder / DATABASE, timeout=60, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
+                # No checkpoint while a build runs: a checkpoint fsyncs the database, and on a
+                # journalling file system an fsync waits for the files the build wrote
+                # meanwhile (at SQLite's default, every 4 MB, it held up the writing of a cold
+                # build's 24,000 files by a fifth of the build's time). `close` checkpoints.
+                db.execute("PRAGMA wal_autocheckpoint=0")
                 db.executescript(_SCHEMA)
             except (OSError, sqlite3.Error) as error:
                 raise BuildError(f"cannot use the cache in {self.folder}: {error} (remove the "
@@ -181,11 +186,16 @@ class Cache(NoCache):
         db.execute("BEGIN")
 
     def close(self) -> None:
-        """Commit and close (a build calls it when it ends, also after a failure)."""
+        """Commit, move the write-ahead log into the database, and close (a build calls it
+        when it ends, also after a failure)."""
         if self._db is not None:
             try:
                 self.commit()
                 self._db.execute("COMMIT")
+                # not waiting long for another build that reads the same cache: the log is
+                # then moved by the next build that closes it
+                self._db.execute("PRAGMA busy_timeout=2000")
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
                 pass
             self._db.close()

@@ -26,6 +26,22 @@ def test_an_entry_is_read_back_after_commit_and_close(tmp_path):
     again.close()
 
 
+def test_the_log_grows_while_a_build_writes_and_is_moved_into_the_database_on_close(tmp_path):
+    """No checkpoint (and its fsync) while the build runs: the entries stay in the write-ahead
+    log until `close`, which moves them into the database and empties the log."""
+    cache = Cache(tmp_path / "c")
+    for n in range(3):
+        cache.put(f"k{n}", "unit:x", "meta", b"x" * 3_000_000)
+        cache.commit()
+    log = tmp_path / "c" / "cache.sqlite-wal"
+    assert log.stat().st_size > 9_000_000  # SQLite's default would checkpoint at 4 MB
+    cache.close()
+    assert not log.exists() or log.stat().st_size == 0
+    again = Cache(tmp_path / "c")
+    assert again.body("k2") == b"x" * 3_000_000
+    again.close()
+
+
 def test_a_killed_build_leaves_no_entry_it_had_not_committed(tmp_path):
     """The process dies (SIGKILL) after one commit and before the next: the committed entry
     is whole, the other absent, never half-written."""
