@@ -77,6 +77,9 @@ class NoCache:
     def body(self, key: str) -> Any:
         raise KeyError(key)
 
+    def has(self, keys: Iterable[str]) -> set[str]:
+        return set()
+
     def put(self, key: str, kind: str, meta: Any, body: Any = None) -> None:
         pass
 
@@ -138,6 +141,18 @@ class Cache(NoCache):
             for key, meta in db.execute(f"SELECT key, meta FROM entries WHERE key IN ({marks})",
                                         chunk):
                 found[key] = pickle.loads(meta)
+        self._touched.update(found)
+        return found
+
+    def has(self, keys: Iterable[str]) -> set[str]:
+        """The keys the cache holds (read without their values, and marked as used)."""
+        keys = list(dict.fromkeys(keys))
+        found: set[str] = set()
+        db = self._connect() if keys else None
+        for start in range(0, len(keys), _BATCH):
+            chunk = keys[start:start + _BATCH]
+            found.update(k for (k,) in db.execute(  # type: ignore[union-attr]
+                f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(chunk))})", chunk))
         self._touched.update(found)
         return found
 

@@ -12,7 +12,9 @@ For each writer, in the build's order:
    the cache;
 5. a file is written only when its bytes differ from what the manifest says is there
    (`OutputFolder.unchanged`), so a rebuild that changes nothing writes nothing;
-6. `Writer.combine` makes the files that depend on every unit (the JSON-LD bundle, sitemaps).
+6. `Writer.combine` makes the files that depend on every unit (the JSON-LD bundle, sitemaps);
+   a writer whose combine gives only files (`Writer.combine_key`) is not called when every unit
+   came from the cache and OUT holds what it made from them last time.
 
 The units of a writer are submitted before the previous writer's are collected, so the formats'
 units run side by side; a writer that `uses` what another `provides` waits for it.
@@ -42,12 +44,13 @@ __all__ = ["Engine", "EngineStats", "UnitMeta"]
 @dataclass(frozen=True)
 class UnitMeta:
     """A unit's result as the cache's `meta` holds it: its files as (path, SHA-256, size), its
-    notes and data; the files' bytes are the entry's body, read only when a file must be
-    written."""
+    notes, and the key of the entry holding its data (None: it has none). The files' bytes are
+    the entry's body, read only when a file must be written; the data (the JSON-LD's lines, 60
+    MB for the corpus), only when `combine` runs."""
 
     files: tuple[tuple[str, str, int], ...]
     notes: tuple[str, ...]
-    data: Any
+    data_key: str | None = None
 
 
 @dataclass
@@ -100,7 +103,10 @@ class Engine:
         units = [replace(u, key=self._shaped(u, u.key)) if u.answers is not None else u
                  for u in units]
         found = self.cache.meta(u.key for u in units)
-        hits = {u.name: found[u.key] for u in units if isinstance(found.get(u.key), UnitMeta)
+        found = {k: m for k, m in found.items() if isinstance(m, UnitMeta)}
+        held = self.cache.has(m.data_key for m in found.values() if m.data_key is not None)
+        hits = {u.name: found[u.key] for u in units if u.key in found
+                and (found[u.key].data_key is None or found[u.key].data_key in held)
                 and (u.keep_files or self._listed(found[u.key]))}
         todo = [u for u in units if u.name not in hits]
         pieces: dict[str, dict[str, str]] = {}
@@ -212,6 +218,7 @@ class Engine:
             label += f" ({cached} from the cache)"
         self.progress.start(label, len(units))
         metas: dict[str, UnitMeta] = {}
+        made: dict[str, Any] = {}  # unit name -> data, of the units made
 
         def files() -> Iterator[tuple[Path, bytes]]:
             """The files to write, as units finish: written (by one `write_all`, which keeps
@@ -229,6 +236,7 @@ class Engine:
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
                 metas[unit.name] = self._store(writer.name, unit, result)
+                made[unit.name] = result.data
                 keys = pending.pieces.get(unit.name, {})
                 for name, value in (result.pieces or {}).items():
                     if name in keys:
@@ -249,18 +257,47 @@ class Engine:
         for unit in units:
             for message in metas[unit.name].notes:
                 self.progress.note(message)
-        results = {u.name: Result((), metas[u.name].notes, metas[u.name].data) for u in units}
-        combined = writer.combine(results)
-        self.folder.write_all(self._changed(combined.files), sync=False)
-        for message in combined.notes:
-            self.progress.note(message)
+        self._combine(writer, units, metas, made)
         self.folder.sync()
 
+    def _combine(self, writer: Writer, units: Sequence[Unit], metas: dict[str, UnitMeta],
+                 made: dict[str, Any]) -> None:
+        """`writer.combine` of the units' results, and its files written where they changed;
+        not called when `Writer.combine_key` allows it, nothing was made, and OUT holds what
+        it made last time."""
+        extra = writer.combine_key()
+        key = None
+        if extra is not None and self.reuse_files:
+            key = digest("combine", writer.name, self.code, tuple(u.key for u in units), extra)
+            last = self.cache.meta([key]).get(key) if not made else None
+            if isinstance(last, UnitMeta) and all(self.folder.holds(*f) for f in last.files):
+                for rel, d, n in last.files:
+                    self.folder.keep_unchanged(rel, d, n)
+                for message in last.notes:
+                    self.progress.note(message)
+                return
+        data = self.cache.meta(m.data_key for name, m in metas.items()
+                               if m.data_key is not None and name not in made)
+        results = {u.name: Result((), metas[u.name].notes, made[u.name] if u.name in made
+                                  else data.get(metas[u.name].data_key))  # type: ignore[arg-type]
+                   for u in units}
+        combined = writer.combine(results)
+        files = _digests(combined.files)
+        self.folder.write_all(self._changed(combined.files, files), sync=False)
+        for message in combined.notes:
+            self.progress.note(message)
+        if key is not None:
+            self.cache.put(key, "combine:" + writer.name, UnitMeta(files, tuple(combined.notes)))
+            self.cache.commit()
+
     def _store(self, format_name: str, unit: Unit, result: Result) -> UnitMeta:
-        """A made unit's meta (its files' digests), put in the cache with its files."""
-        files = tuple((rel, hashlib.sha256(data).hexdigest(), len(data))
-                      for rel, data in result.files)
-        meta = UnitMeta(files, tuple(result.notes), result.data)
+        """A made unit's meta (its files' digests), put in the cache with its files and, in an
+        entry of its own, its data."""
+        data_key = None
+        if result.data is not None:
+            data_key = digest(unit.key, "data")
+            self.cache.put(data_key, "data:" + format_name, result.data)
+        meta = UnitMeta(_digests(result.files), tuple(result.notes), data_key)
         self.cache.put(unit.key, "unit:" + format_name, meta,
                        tuple(data for _, data in result.files) if unit.keep_files else None)
         return meta
@@ -301,3 +338,8 @@ class Engine:
 
     def _path(self, rel: str) -> Path:
         return self.folder.relative(rel)
+
+
+def _digests(files: Sequence[tuple[str, bytes]]) -> tuple[tuple[str, str, int], ...]:
+    """Each file as (path, SHA-256, size)."""
+    return tuple((rel, hashlib.sha256(data).hexdigest(), len(data)) for rel, data in files)

@@ -373,20 +373,28 @@ class OutputFolder:
             return None  # not listed, or a name `relative` would change (written as usual)
         return prefixes[0] + leaf
 
+    def holds(self, rel: str, digest: str, size: int) -> bool:
+        """Whether `keep_unchanged` would keep the file (without keeping it)."""
+        return self._unchanged(rel, digest, size) is not None
+
+    def _unchanged(self, rel: str, digest: str, size: int) -> str | None:
+        """The file's full path when it holds what the manifest says, `size` bytes."""
+        full = self._listed(rel, digest)
+        if full is None:
+            return None
+        try:
+            info = os.lstat(full)
+        except OSError:
+            return None
+        return full if stat.S_ISREG(info.st_mode) and info.st_size == size else None
+
     def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
         """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
         there and that was `digest` (SHA-256) of `size` bytes, count it as written by this
         build without writing it, and return True; else False (write it). Works on strings:
         a rebuild asks this of every one of tens of thousands of files."""
-        found = self._listed(rel, digest)
-        if found is None:
-            return False
-        full = found
-        try:
-            info = os.lstat(full)
-        except OSError:
-            return False
-        if not stat.S_ISREG(info.st_mode) or info.st_size != size:
+        full = self._unchanged(rel, digest, size)
+        if full is None:
             return False
         if full in self._seen:
             raise BuildError(f"{full} was already written in this build (two articles or books "

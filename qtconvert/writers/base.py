@@ -12,7 +12,7 @@ holds their values. Nothing central changes when a format is added.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -221,6 +221,14 @@ class Writer:
         run): the files made from all of them together, on the build driver (the JSON-LD's
         site-wide bundle and sitemaps). Called only for writers with `units`."""
         return Result()
+
+    def combine_key(self) -> Hashable | None:
+        """Everything `combine` reads besides its units' results (options, files in OUT; a
+        stable value), when its files and notes are all it gives: then, when every unit comes
+        from the cache and OUT holds the files combine made from them last time, the engine
+        does not call it. None (the default): `combine` always runs (the PDF's hands its page
+        starts over to the EPUB)."""
+        return None
 
     def write(self) -> list[Path]:
         """Write every output file (through `self.out`); return the paths written.

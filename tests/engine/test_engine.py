@@ -130,3 +130,35 @@ def test_executor_jobs_one_runs_in_process_with_the_same_files(tmp_path):
                                                        cache=False))
     assert one.stats.rebuilt == two.stats.rebuilt == 2
     assert _files(tmp_path / "one") == _files(tmp_path / "two")
+
+
+def test_the_json_ld_bundles_are_not_combined_again_when_nothing_changed(tmp_path, monkeypatch):
+    """Every shard from the cache and OUT holding what the last combine made: it is not called
+    (and the shards' 60 MB of lines on the corpus are not even read); a combined file removed,
+    or another subject's bundle in OUT changed, and it runs again, with the same result."""
+    from qtconvert.writers.jsonld import JsonLdWriter
+
+    calls = []
+    real = JsonLdWriter.combine
+    monkeypatch.setattr(JsonLdWriter, "combine",
+                        lambda self, results: calls.append(1) or real(self, results))
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    jsonld = BuildOptions(formats=("jsonld",))
+    build(source, out, jsonld)
+    bundle, sitemap = out / "jsonld" / "all.ndjson", out / "jsonld" / "sitemap.xml"
+    made = bundle.read_bytes(), sitemap.read_bytes()
+    again = build(source, out, jsonld)
+    assert len(calls) == 1 and again.written == ()
+    assert bundle in again.kept and sitemap in again.kept
+    sitemap.unlink()
+    build(source, out, jsonld)
+    assert len(calls) == 2 and (bundle.read_bytes(), sitemap.read_bytes()) == made
+    # one subject built alone reads the other's bundle from OUT: a change there counts
+    maths = BuildOptions(formats=("jsonld",), subjects=("mathematics",))
+    build(source, out, maths)
+    build(source, out, maths)
+    assert len(calls) == 3
+    other = out / "jsonld" / "chemistry" / "all.ndjson"
+    other.write_bytes(other.read_bytes().replace(b"mole", b"MOLE"))
+    build(source, out, maths)
+    assert len(calls) == 4 and b"MOLE" in bundle.read_bytes()

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from ...model import Article, Collection
+from ...model.keys import file_digest
 from ...model.urls import safe_name
 from ...render.links import Links, link_table
 from ..base import BuildOptions, Result, Unit, Writer, option
@@ -138,24 +140,42 @@ class JsonLdWriter(Writer):
         files += [(f"jsonld/{name}", data) for name, data in sitemaps]
         return Result(tuple(files), tuple(notes))
 
-    def _other_subjects(self, built: set[str], notes: list[str]
-                        ) -> dict[str, tuple[bytes, list[Entry]]]:
-        """Subject key -> (its `all.ndjson`, its sitemap entries) for each subject folder in
-        OUT/jsonld that this build did not write; one that cannot be read is left out, with a
-        note. Only `combine`, on the build driver, reads OUT."""
+    def combine_key(self) -> Hashable:
+        """`combine` reads the options below and, unless `--clean`, the bundles of the other
+        subjects in OUT."""
+        others = () if self.options.clean else tuple(
+            (key, None if bundle is None else file_digest(bundle.read_bytes()))
+            for key, bundle in self._other_bundles(set(self.shards())))
+        return (self.collection.base_url, self.format_options.sitemap_gzip, self.options.clean,
+                others)
+
+    def _other_bundles(self, built: set[str]) -> list[tuple[str, Path | None]]:
+        """(subject key, its `all.ndjson`, None when there is none) of each subject folder in
+        OUT/jsonld that this build does not write."""
         top = self.out.path("jsonld")
-        found: dict[str, tuple[bytes, list[Entry]]] = {}
         if not top.is_dir():
-            return found
+            return []
+        found = []
         for folder in sorted(top.iterdir()):
             key = folder.name
             if key in built or not _SUBJECT_KEY.fullmatch(key) or folder.is_symlink() \
                     or not folder.is_dir():
                 continue
             bundle = folder / BUNDLE
-            if bundle.is_symlink() or not bundle.is_file():
-                notes.append(f"{folder} has no {BUNDLE} (an older qtconvert made it): build "
-                             f"--subject {key} again to list it in sitemap.xml and {BUNDLE}")
+            found.append((key, None if bundle.is_symlink() or not bundle.is_file() else bundle))
+        return found
+
+    def _other_subjects(self, built: set[str], notes: list[str]
+                        ) -> dict[str, tuple[bytes, list[Entry]]]:
+        """Subject key -> (its `all.ndjson`, its sitemap entries) for each subject folder in
+        OUT/jsonld that this build did not write; one that cannot be read is left out, with a
+        note. Only `combine`, on the build driver, reads OUT."""
+        found: dict[str, tuple[bytes, list[Entry]]] = {}
+        for key, bundle in self._other_bundles(built):
+            if bundle is None:
+                notes.append(f"{self.out.path('jsonld', key)} has no {BUNDLE} (an older "
+                             f"qtconvert made it): build --subject {key} again to list it in "
+                             f"sitemap.xml and {BUNDLE}")
                 continue
             data = bundle.read_bytes()
             try:
