@@ -4,8 +4,8 @@ field, costs little, and leaves every other article loaded (issues 10 and 16).""
 from __future__ import annotations
 
 import dataclasses
-import re
 import gc
+import re
 import time
 
 import pytest
