@@ -31,8 +31,8 @@ from typing import Any
 
 from ..cache import NoCache
 from ..model import Article, Collection, Diagnostic
-from ..model.keys import ArticleKeys, digest
-from ..model.lookups import ArticleRewrites, found_under
+from ..model.keys import ArticleKeys, digest, linked_urls
+from ..model.lookups import ArticleRewrites, found_under, slug_key, slug_of
 from ..package_data import code_fingerprint
 from . import parallel_read
 from .read_cache import Result, Sources
@@ -89,6 +89,9 @@ def load(sources: Sources, cache: NoCache, where: str, then: Filters | None,
                                         else _NO_FILTERS)
     kept = _kept(cache, where) if sources.key is not None else None
     old = _articles(cache, kept) if kept is not None else None
+    if kept is not None and old is None:  # a chunk was pruned: the others are not trusted
+        cache.discard(key for key, _ in kept.chunks)
+        kept = None
     if kept is not None and old is not None:
         if kept.key == sources.key:
             return Collection(old, tuple(Diagnostic(*d) for d in kept.diagnostics),
@@ -264,7 +267,11 @@ def _chunk_ends(articles: Sequence[Article]) -> Iterable[int]:
 
 
 def _lookups(rewrites: ArticleRewrites, article: Article) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(rewrites.references(article)))
+    """The lookups the filters' rewrite of `article` (as read) may make, and the slug of each
+    article its source links to already (a `qtref:` link written by hand: the filters leave
+    it alone, but its key entry holds its target's face)."""
+    return tuple(dict.fromkeys((*rewrites.references(article),
+                                *(slug_key(slug_of(url)) for url in linked_urls(article)))))
 
 
 def _flat(said: Sequence[Sequence[tuple[Diagnostic, ...]]]) -> tuple[Diagnostic, ...]:

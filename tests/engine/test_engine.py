@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 from conftest import write_article
 
@@ -162,3 +163,20 @@ def test_the_json_ld_bundles_are_not_combined_again_when_nothing_changed(tmp_pat
     other.write_bytes(other.read_bytes().replace(b"mole", b"MOLE"))
     build(source, out, maths)
     assert len(calls) == 4 and b"MOLE" in bundle.read_bytes()
+
+
+def test_a_subject_with_nothing_to_export_still_gets_its_json_ld_bundle(tmp_path):
+    """Its articles all `no_index`, a subject has no JSON-LD unit but an (empty) bundle: a
+    build of every subject after one of another subject alone writes it, as a fresh build
+    does, though every unit comes from the cache."""
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    write_article(source, "c1.md", id=3, title="What is a mole?", question="What is a mole?",
+                  subject="Chemistry", url="/learn/chemistry/questions/what-is-a-mole",
+                  no_index=True)
+    build(source, out, BuildOptions(formats=("jsonld",), subjects=("mathematics",)))
+    build(source, out, BuildOptions(formats=("jsonld",)))
+    fresh = tmp_path / "fresh"
+    build(source, fresh, BuildOptions(formats=("jsonld",), cache=False))
+    bundle = Path("jsonld", "chemistry", "all.ndjson")
+    assert (fresh / bundle).exists()
+    assert (out / bundle).read_bytes() == (fresh / bundle).read_bytes()

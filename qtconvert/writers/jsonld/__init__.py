@@ -141,13 +141,15 @@ class JsonLdWriter(Writer):
         return Result(tuple(files), tuple(notes))
 
     def combine_key(self) -> Hashable:
-        """`combine` reads the options below and, unless `--clean`, the bundles of the other
-        subjects in OUT."""
+        """`combine` reads the selected subjects (one with nothing to export has no unit but
+        a bundle), the options below, OUT's place (its notes name it) and, unless `--clean`,
+        the bundles of the other subjects in OUT."""
+        subjects = tuple(self.shards())
         others = () if self.options.clean else tuple(
             (key, None if bundle is None else file_digest(bundle.read_bytes()))
-            for key, bundle in self._other_bundles(set(self.shards())))
-        return (self.collection.base_url, self.format_options.sitemap_gzip, self.options.clean,
-                others)
+            for key, bundle in self._other_bundles(set(subjects)))
+        return (subjects, self.collection.base_url, self.format_options.sitemap_gzip,
+                self.options.clean, str(self.out.root), others)
 
     def _other_bundles(self, built: set[str]) -> list[tuple[str, Path | None]]:
         """(subject key, its `all.ndjson`, None when there is none) of each subject folder in
