@@ -42,6 +42,7 @@ from .file_sink import (
 __all__ = ["OUTPUT_MARKER", "OUTPUT_MANIFEST", "OutputFolder", "check_out", "safe_name"]
 
 IN_PROCESS_FILES = 200  # `write_all` writes this many files itself before it starts a helper
+SYNC_ONE_BY_ONE = 64  # `sync` fsyncs up to this many files one by one; more, the file system
 _MARKER_TEXT = b"qtconvert made this folder; qtconvert does not read articles from it.\n"
 _MANIFEST_HEADER = "# files qtconvert wrote here; qtconvert build --clean removes only these\n"
 # This build's additions to the manifest, each line written before its file is created; a
@@ -132,7 +133,8 @@ class OutputFolder:
         self._journal: int | None = None
         self._pending: list[str] = []  # journal lines not yet written
         self._dirty: set[Path] = set()  # folders with renames not yet made durable
-        self._unsynced = False  # files written without fsync (by `write_all`)
+        # files written without fsync (by `write_all`), each fsynced by `sync` while few
+        self._unsynced: list[Path] = []
         self._unlock: weakref.finalize | None = None  # closes the locked descriptor
         self._state = "new"
 
@@ -420,10 +422,10 @@ class OutputFolder:
         sent: list[Path] = []  # to the helper, not known to be in place yet
         digests: dict[str, str] = {}
         sink: FileSink | None = None
-        self._unsynced = True
         try:
             for path, data in files:
                 path = self._claim(path)
+                self._unsynced.append(path)
                 data = data.encode("utf-8") if isinstance(data, str) else data
                 rel = self._relative(path)
                 self._digests[rel] = ""  # unknown until the file is known to be in place
@@ -529,12 +531,17 @@ class OutputFolder:
         return path
 
     def sync(self) -> None:
-        """Make the files written so far durable: those written without fsync all at once
-        (`syncfs`, or `sync` where that is missing), then each folder with new names once."""
+        """Make the files written so far durable: those written without fsync one by one while
+        they are few, else all at once (`syncfs`, or `sync` where that is missing: it waits
+        for every file of the file system, such as the cache a build has just stored), then
+        each folder with new names once."""
         with writing(self.root):
-            if self._unsynced:
+            if len(self._unsynced) > SYNC_ONE_BY_ONE:
                 _sync_file_system(self.root)
-                self._unsynced = False
+            else:
+                for path in self._unsynced:
+                    _sync_path(path)
+            self._unsynced.clear()
             for folder in sorted(self._dirty, reverse=True):
                 _sync_folder(folder)
             self._dirty.clear()
@@ -607,6 +614,18 @@ def _remove_temporary_files(root: Path, entries: set[str]) -> None:
         for name in os.listdir(folder):
             if is_temporary_name(name):
                 (folder / name).unlink(missing_ok=True)
+
+
+def _sync_path(path: Path) -> None:
+    """fsync one file written earlier (gone already: nothing to do)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _sync_folder(folder: Path) -> None:

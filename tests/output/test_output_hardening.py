@@ -314,8 +314,9 @@ def test_a_killed_pdf_build_leaves_no_child_and_the_next_build_removes_its_lefto
 # -- 16.14: outputs survive a machine crash -------------------------------------------------------
 
 def test_outputs_reach_the_disk_before_their_rename_and_their_folders_after(tmp_path, monkeypatch):
-    """A file written alone (a book) is fsynced before its rename; many small files
-    (`write_all`) are flushed together at the end; each folder is fsynced after its renames."""
+    """A file written alone (a book) is fsynced before its rename; small files (`write_all`)
+    after their renames, one by one while they are few, else together (`syncfs`, which would
+    wait for every file of the file system); each folder is fsynced after its renames."""
     events: list[tuple[str, str]] = []
     real_fsync, real_replace = os.fsync, os.replace
 
@@ -335,14 +336,20 @@ def test_outputs_reach_the_disk_before_their_rename_and_their_folders_after(tmp_
     with OutputFolder(tmp_path / "out") as out:
         book = out.write_bytes(out.path("epub", "book.epub"), b"book")
         small = out.write_all([(out.path("markdown", "s", f"{n}.md"), "x") for n in range(3)])
+        many = out.write_all([(out.path("markdown", "m", f"{n}.md"), "x")
+                              for n in range(output.SYNC_ONE_BY_ONE + 1)])
     at = {event: n for n, event in enumerate(events)}  # the last time of each
     first = {event: n for n, event in reversed(list(enumerate(events)))}
     temporary = [e for e in events[:at[("rename", str(book))]] if e[0] == "fsync"]
     assert temporary and ".tmp-qtconvert-" in temporary[-1][1]  # the book's data, then rename
     assert at[("fsync", str(book.parent))] > at[("rename", str(book))]
-    last_small = max(at[("rename", str(p))] for p in small)
-    assert at[("syncfs", str(out.root))] > last_small
-    assert at[("fsync", str(small[0].parent))] > at[("syncfs", str(out.root))]
+    for p in small:
+        assert at[("rename", str(p))] < at[("fsync", str(p))] < at[("fsync", str(p.parent))]
+    assert [e for e in events if e[0] == "syncfs"] == [("syncfs", str(out.root))]
+    last_many = max(at[("rename", str(p))] for p in many)
+    assert at[("syncfs", str(out.root))] > last_many
+    assert at[("fsync", str(many[0].parent))] > at[("syncfs", str(out.root))]
+    assert not any(("fsync", str(p)) in at for p in many)
     manifest = str(out.root / OUTPUT_MANIFEST)
-    assert first[("rename", manifest)] > at[("fsync", str(small[0].parent))]  # listed when safe
+    assert first[("rename", manifest)] > at[("fsync", str(many[0].parent))]  # listed when safe
     assert at[("fsync", str(out.root))] > at[("rename", manifest)]
