@@ -132,12 +132,9 @@ class Cache(NoCache):
 
     def meta(self, keys: Iterable[str]) -> dict[str, Any]:
         """key -> meta value, for the keys the cache holds."""
-        keys = list(dict.fromkeys(keys))
         found: dict[str, Any] = {}
         db = self._connect()
-        for start in range(0, len(keys), _BATCH):
-            chunk = keys[start:start + _BATCH]
-            marks = ",".join("?" * len(chunk))
+        for marks, chunk in _batches(keys):
             for key, meta in db.execute(f"SELECT key, meta FROM entries WHERE key IN ({marks})",
                                         chunk):
                 found[key] = pickle.loads(meta)
@@ -146,21 +143,19 @@ class Cache(NoCache):
 
     def has(self, keys: Iterable[str]) -> set[str]:
         """The keys the cache holds (read without their values, and marked as used)."""
-        keys = list(dict.fromkeys(keys))
         found: set[str] = set()
-        db = self._connect() if keys else None
-        for start in range(0, len(keys), _BATCH):
-            chunk = keys[start:start + _BATCH]
-            found.update(k for (k,) in db.execute(  # type: ignore[union-attr]
-                f"SELECT key FROM entries WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+        for marks, chunk in _batches(keys):
+            found.update(k for (k,) in self._connect().execute(
+                f"SELECT key FROM entries WHERE key IN ({marks})", chunk))
         self._touched.update(found)
         return found
 
     def body(self, key: str) -> Any:
-        """The body of entry `key` (KeyError when it has none)."""
+        """The body of entry `key` (KeyError when it has none), marked as used."""
         row = self._connect().execute("SELECT body FROM entries WHERE key = ?", (key,)).fetchone()
         if row is None or row[0] is None:
             raise KeyError(key)
+        self._touched.add(key)
         return pickle.loads(row[0])
 
     def put(self, key: str, kind: str, meta: Any, body: Any = None) -> None:
@@ -174,13 +169,9 @@ class Cache(NoCache):
 
     def discard(self, keys: Iterable[str]) -> None:
         """Remove these entries (those held); at the next `commit`."""
-        keys = list(keys)
-        db = self._connect() if keys else None
-        for start in range(0, len(keys), _BATCH):
-            chunk = keys[start:start + _BATCH]
-            db.execute(f"DELETE FROM entries WHERE key IN ({','.join('?' * len(chunk))})",
-                       chunk)  # type: ignore[union-attr]
-        self._touched.difference_update(keys)
+        for marks, chunk in _batches(keys):
+            self._connect().execute(f"DELETE FROM entries WHERE key IN ({marks})", chunk)
+            self._touched.difference_update(chunk)
 
     def commit(self) -> None:
         """Make the entries put so far durable, and mark the ones read as used now."""
@@ -188,11 +179,9 @@ class Cache(NoCache):
             return
         db = self._db
         now = time.time()
-        touched = list(self._touched)
-        for start in range(0, len(touched), _BATCH):
-            chunk = touched[start:start + _BATCH]
-            db.execute(f"UPDATE entries SET used = ? WHERE used < ? AND key IN "
-                       f"({','.join('?' * len(chunk))})", [now, now - self.touch_after, *chunk])
+        for marks, chunk in _batches(self._touched):
+            db.execute(f"UPDATE entries SET used = ? WHERE used < ? AND key IN ({marks})",
+                       [now, now - self.touch_after, *chunk])
         self._touched.clear()
         try:
             db.execute("COMMIT")
@@ -249,10 +238,7 @@ class Cache(NoCache):
                 doomed.append(key)
                 total -= size
                 freed += size
-            for start in range(0, len(doomed), _BATCH):
-                chunk = doomed[start:start + _BATCH]
-                db.execute(f"DELETE FROM entries WHERE key IN ({','.join('?' * len(chunk))})",
-                           chunk)
+            self.discard(doomed)
             removed += len(doomed)
         self.commit()
         db.execute("COMMIT")
@@ -264,6 +250,14 @@ class Cache(NoCache):
         """The keys held (of kinds starting with `kind_prefix`), for tests and tools."""
         yield from (k for (k,) in self._connect().execute(
             "SELECT key FROM entries WHERE kind LIKE ? ORDER BY key", (kind_prefix + "%",)))
+
+
+def _batches(keys: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
+    """The distinct `keys` in runs of at most `_BATCH`, each with its SQL placeholders."""
+    distinct = list(dict.fromkeys(keys))
+    for start in range(0, len(distinct), _BATCH):
+        chunk = distinct[start:start + _BATCH]
+        yield ",".join("?" * len(chunk)), chunk
 
 
 def _disk_bytes(folder: Path) -> int:
