@@ -219,8 +219,7 @@ def _keep(sources: Sources, cache: NoCache, where: str, before: Kept | None, mad
                 tuple(tuple(tuple(map(_row, per_article)) for per_article in per_filter)
                       for per_filter in made.said),
                 entries, tuple(chunks), collection.base_url)
-    cache.put(_body_of(where), KIND, None, kept)
-    cache.put(where, KIND, sources.key)
+    cache.put(where, KIND, kept)
     mine = {key for key, _ in chunks}
     cache.discard([key for key in held if key not in mine])
     cache.commit()
@@ -236,12 +235,7 @@ def _kept_article(collection: Collection, article: Article) -> bool:
 
 def _kept(cache: NoCache, where: str) -> Kept | None:
     """What `where` holds (None: nothing, or another qtconvert's)."""
-    if where not in cache.meta([where]):
-        return None
-    try:
-        kept = cache.body(_body_of(where))
-    except KeyError:
-        return None
+    kept = cache.meta([where]).get(where)
     return kept if isinstance(kept, Kept) else None
 
 
@@ -285,9 +279,3 @@ def _row(d: Diagnostic) -> tuple[str, str, str, str]:
 
 def _diagnostics(rows: Iterable[tuple[str, str, str, str]]) -> tuple[Diagnostic, ...]:
     return tuple(Diagnostic(*row) for row in rows)
-
-
-def _body_of(where: str) -> str:
-    """The entry that holds what `where` keeps: apart from the small one that says what it was
-    made of, because the cache marks the entries it reads as used by rewriting them."""
-    return digest(KIND, "body", where)

@@ -69,9 +69,9 @@ def test_a_cached_load_is_an_uncached_one(tmp_path, parsed):
     assert parsed == []
     same(whole, plain)
     same(each, plain)
-    # the collection, what it was made of, and its four articles in one chunk
-    assert len(list(cache.keys(read_cache.KIND + ":"))) == 3
-    assert len(list(cache.keys(read_cache.KIND))) == 8 + 3
+    # the collection with what it was made of, and its four articles in one chunk
+    assert len(list(cache.keys(read_cache.KIND + ":"))) == 2
+    assert len(list(cache.keys(read_cache.KIND))) == 8 + 2
 
 
 def test_an_edited_file_is_read_again_and_only_it(tmp_path, parsed):
