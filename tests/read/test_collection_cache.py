@@ -84,6 +84,16 @@ def watched(monkeypatch):
     return seen
 
 
+@pytest.fixture
+def kept(tmp_path):
+    """(source folder, cache) after a first load of `folder_of_links`."""
+    src = tmp_path / "src"
+    folder_of_links(src)
+    cache = Cache(tmp_path / "cache")
+    prepare(src, cache=cache)
+    return src, cache
+
+
 def same_as_afresh(src, cache):
     patched = prepare(src, cache=cache)
     afresh = prepare(src)
@@ -94,11 +104,8 @@ def same_as_afresh(src, cache):
 
 
 @pytest.mark.parametrize("edit", EDITS)
-def test_an_edit_patches_the_kept_collection_as_a_fresh_read_would(tmp_path, watched, edit):
-    src = tmp_path / "src"
-    folder_of_links(src)
-    cache = Cache(tmp_path / "cache")
-    prepare(src, cache=cache)
+def test_an_edit_patches_the_kept_collection_as_a_fresh_read_would(kept, watched, edit):
+    src, cache = kept
     EDITS[edit](src)
     watched["how"].clear()
     watched["rewritten"].clear()
@@ -109,22 +116,16 @@ def test_an_edit_patches_the_kept_collection_as_a_fresh_read_would(tmp_path, wat
     assert watched["how"][1] == "kept"
 
 
-def test_edits_one_after_another_stay_equal_to_fresh_reads(tmp_path, watched):
-    src = tmp_path / "src"
-    folder_of_links(src)
-    cache = Cache(tmp_path / "cache")
-    prepare(src, cache=cache)
+def test_edits_one_after_another_stay_equal_to_fresh_reads(kept, watched):
+    src, cache = kept
     for edit in EDITS.values():
         edit(src)
         same_as_afresh(src, cache)
     assert watched["how"].count("patched") == len(EDITS)
 
 
-def test_a_clash_or_many_changes_read_the_folder_as_a_whole(tmp_path, watched):
-    src = tmp_path / "src"
-    folder_of_links(src)
-    cache = Cache(tmp_path / "cache")
-    prepare(src, cache=cache)
+def test_a_clash_or_many_changes_read_the_folder_as_a_whole(kept, watched):
+    src, cache = kept
     watched["how"].clear()
     write_article(src / "maths", "again.md", id=50, url=f"{MATHS}m1")  # m1's url
     same_as_afresh(src, cache)
@@ -138,11 +139,8 @@ def test_a_clash_or_many_changes_read_the_folder_as_a_whole(tmp_path, watched):
     assert watched["how"][2] == "read"
 
 
-def test_a_pruned_chunk_reads_the_folder_as_a_whole(tmp_path, watched):
-    src = tmp_path / "src"
-    folder_of_links(src)
-    cache = Cache(tmp_path / "cache")
-    prepare(src, cache=cache)
+def test_a_pruned_chunk_reads_the_folder_as_a_whole(kept, watched):
+    src, cache = kept
     chunks = list(cache.keys(collection_cache.CHUNK_KIND))
     assert chunks
     cache.discard(chunks[:1])
@@ -154,11 +152,8 @@ def test_a_pruned_chunk_reads_the_folder_as_a_whole(tmp_path, watched):
     assert watched["how"][1] == "kept"
 
 
-def test_an_edit_replaces_its_chunk(tmp_path):
-    src = tmp_path / "src"
-    folder_of_links(src)
-    cache = Cache(tmp_path / "cache")
-    prepare(src, cache=cache)
+def test_an_edit_replaces_its_chunk(kept):
+    src, cache = kept
     before = set(cache.keys(collection_cache.CHUNK_KIND))
     EDITS["an answer edited"](src)
     prepare(src, cache=cache)
