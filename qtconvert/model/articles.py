@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+import operator
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +32,22 @@ def _escaped(text: str) -> str:
     return _TERMINAL_UNSAFE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
+def _pickled_by_fields(cls):
+    """`cls` (a frozen dataclass with slots) pickled as a call with its fields' values.
+
+    The state methods that `dataclass(slots=True)` writes call `dataclasses.fields` for every
+    object they pickle or unpickle; a build hands each format's workers every article it
+    renders, and those calls were 5 of the build's CPU seconds on the corpus."""
+    names = [f.name for f in dataclasses.fields(cls)]
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        cls.__reduce__ = lambda self: (cls, (values(self),))
+    else:
+        cls.__reduce__ = lambda self: (cls, values(self))
+    return cls
+
+
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
     """One problem found in the input: which file, which field, and why, in one line.
@@ -52,6 +69,7 @@ class Diagnostic:
                 "severity": self.severity}
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
     """A `related_articleN` entry as written in the front matter.
@@ -80,6 +98,7 @@ class RelatedLink:
                            target_url, rule, self.field)
 
 
+@_pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
     """One question with its Markdown answer.

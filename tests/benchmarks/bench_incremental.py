@@ -18,12 +18,18 @@ how many volumes one edited answer lays out again, and what that costs against t
 The ratios are measured in the same run because these machines are noisy; with `--runs N` the
 cold and `--no-cache` builds alternate N times and each side takes its best. The corpus takes
 a few minutes per full build on a 2-core machine (about 15 minutes in all, with the PDF).
+
+No build's output is removed before the benchmark ends, and the page cache is written back
+(`os.sync`) before each build: on ext4 without a journal, files created just after many were
+removed cost the kernel up to 15 times as much (see `bench_scale.py`), which made the cold build,
+run right after the `--no-cache` build's output was removed, look slower than it is.
 """
 
 from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import shutil
 import tempfile
 import time
@@ -49,6 +55,7 @@ def _build(source: str, out: str, options: dict, queue) -> None:
 
 
 def timed_build(source: Path, out: Path, **options) -> dict:
+    os.sync()  # the previous build's files reach the disk before this one is timed
     queue = multiprocessing.Queue()
     proc = multiprocessing.Process(target=_build, args=(str(source), str(out), options, queue))
     proc.start()
@@ -96,7 +103,6 @@ def corpus_part(args, scratch: Path) -> None:
         for kind in ("plain", "cold") if n % 2 == 0 else ("cold", "plain"):
             if kind == "plain":
                 plains.append(timed_build(source, scratch / f"nocache{n}", cache=False, **common))
-                shutil.rmtree(scratch / f"nocache{n}")
             else:
                 colds.append(timed_build(source, scratch / f"out{n}", **common))
     best = min(range(args.runs), key=lambda n: colds[n]["seconds"])
