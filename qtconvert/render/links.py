@@ -95,12 +95,16 @@ class Links:
 
 def link_table(collection: Collection, articles: Sequence[Article]) -> Collection:
     """`articles` and every article of `collection` they link to: all that `Links` looks up
-    for them, so a unit carries this small collection to a worker rather than the whole one."""
+    for them, so a unit carries this small collection to a worker rather than the whole one.
+
+    A linked article that is not among `articles` comes without its answer: a link shows a
+    title and leads to an address, and the answers, most of an article's bytes, made a shard's
+    table several times the size of the shard it was sent with."""
     table = {a.url: a for a in articles}
     for a in articles:
         for url in linked_urls(a):
             if url not in table:
                 target = collection.by_url(url)
                 if target is not None:
-                    table[url] = target
+                    table[url] = target.replace(answer="")
     return Collection(tuple(table.values()), base_url=collection.base_url)

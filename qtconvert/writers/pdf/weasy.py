@@ -1,19 +1,19 @@
-"""The one module that talks to WeasyPrint: HTML + print stylesheet -> PDF file.
+"""The one module that renders with WeasyPrint: HTML + print stylesheet -> PDF file.
 
 WeasyPrint fetches whatever a document names (images, stylesheets, fonts), from the network or
-the disk. Answers are untrusted text, so `LocalFetcher` refuses everything but `data:` URLs and
-files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
+the disk. Answers are untrusted text, so `fetcher.LocalFetcher` refuses everything but `data:`
+URLs and files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
 stylesheet the user chose). `start_pdf` renders in a forked child process, so that all of a
 volume's memory is returned when the child ends. The child dies with its parent, even one
 killed by SIGKILL, and keeps its temporary files (WeasyPrint's fonts) in a folder the caller
-names.
+names. WeasyPrint is imported only when a function here needs it (it takes a second), so
+that importing the PDF format, as every command line does for its flags, stays quick.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-import mimetypes
 import multiprocessing
 import os
 import re
@@ -22,16 +22,17 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from typing import TYPE_CHECKING
 
 from ...errors import BuildError, UsageError
 from ...executor import die_with_parent
 from ...render.html_body import BLOCK_KEY
 from .tag_repairs import repair_tags
 
-__all__ = ["LocalFetcher", "Stylesheet", "RenderResult", "PdfJob", "supported_variants",
+if TYPE_CHECKING:
+    from .fetcher import LocalFetcher
+
+__all__ = ["Stylesheet", "RenderResult", "PdfJob", "supported_variants",
            "check_variant", "write_pdf", "start_pdf", "stylesheet_warnings", "page_starts"]
 
 
@@ -51,42 +52,6 @@ def check_variant(variant: str | None) -> str | None:
         raise UsageError(f"unsupported PDF variant {variant!r} (supported: "
                          f"{', '.join(supported)})")
     return variant.lower()
-
-
-class LocalFetcher(URLFetcher):
-    """A WeasyPrint URL fetcher that loads `data:` URLs and files under `roots`, nothing else.
-
-    Every refused URL is kept in `refused` (and WeasyPrint logs a warning and goes on without
-    the resource).
-    """
-
-    def __init__(self, roots: Sequence[Path]) -> None:
-        super().__init__(allowed_protocols=("data", "file"), allow_redirects=False)
-        self.roots = tuple(Path(r).resolve() for r in roots)
-        self.refused: list[str] = []
-
-    def local_file(self, url: str) -> Path | None:
-        """The file a `file:` URL names when it lies under one of the roots, else None."""
-        parts = urlsplit(url)
-        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
-            return None
-        path = Path(unquote(parts.path)).resolve()  # symlinks and `..` resolved first
-        inside = any(root == path or root in path.parents for root in self.roots)
-        return path if inside and path.is_file() else None
-
-    def allows(self, url: str) -> bool:
-        return url.startswith("data:") or self.local_file(url) is not None
-
-    def fetch(self, url, headers=None):
-        if url.startswith("data:"):
-            return super().fetch(url, headers)
-        path = self.local_file(url)
-        if path is None:
-            self.refused.append(url)
-            raise ValueError(f"qtconvert loads no resource from outside its styles: {url}")
-        # read the checked path itself, so what is loaded is exactly what was allowed
-        kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": kind})
 
 
 @dataclass(frozen=True)
@@ -134,6 +99,8 @@ def stylesheet_warnings(sheet: Path) -> list[str]:
     `@top-left, @top-right`, an unknown property), so without this nobody would see it."""
     import weasyprint
 
+    from .fetcher import LocalFetcher
+
     logger, collect = logging.getLogger("weasyprint"), _Collect()
     logger.addHandler(collect)
     propagate, logger.propagate = logger.propagate, False
@@ -161,6 +128,8 @@ def write_pdf(html: str, target: Path, *, stylesheets: Sequence[Path | Styleshee
     Relative URLs in the HTML resolve against `base_dir`. Only `data:` URLs and files under
     `base_dir`, the stylesheets' folders and `roots` load.
     """
+    from .fetcher import LocalFetcher
+
     stylesheets = [_sheet(s) for s in stylesheets]
     folders = [base_dir, *(s.path.resolve().parent for s in stylesheets), *roots]
     fetcher = LocalFetcher(folders)

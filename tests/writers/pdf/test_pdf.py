@@ -21,6 +21,7 @@ from qtconvert.output import OutputFolder
 from qtconvert.render.typography import curly_quotes
 from qtconvert.writers import BuildOptions, Progress
 from qtconvert.writers.pdf import PdfOptions, PdfWriter, weasy
+from qtconvert.writers.pdf.fetcher import LocalFetcher
 
 PDF = BuildOptions(formats=("pdf",))
 
@@ -472,7 +473,7 @@ def test_fetcher_refuses_network_and_files(tmp_path, loopback):
 
 
 def test_fetcher_loads_only_the_package_styles(tmp_path):
-    fetcher = weasy.LocalFetcher([tmp_path / "styles"])
+    fetcher = LocalFetcher([tmp_path / "styles"])
     (tmp_path / "styles").mkdir()
     (tmp_path / "styles" / "a.css").write_text("p {}")
     (tmp_path / "secret.txt").write_text("secret")
