@@ -56,8 +56,11 @@ def split_answer(body: str, hrefs: Collection[str], heading_shift: int = 0) -> s
 
 # -- code and math spans --------------------------------------------------------------------
 
-# a backslash escape, a backtick or tilde run, a dollar or two
-_SPECIAL = re.compile(r"\\[!-/:-@\[-`{-~]|`+|~{3,}|\$\$?")
+# A backslash escape, a backtick run, a run of three tildes or more, a dollar or two. Written
+# as one character set and then, told apart by a look-behind, what may follow each: the regex
+# engine skips ordinary text with the set, six times as fast over the corpus as the plain
+# alternation (`\\[!-/:-@\[-`{-~]|`+|~{3,}|\$\$?`), which it tried at every position.
+_SPECIAL = re.compile(r"[\\`~$](?:(?<=\\)[!-/:-@\[-`{-~]|(?<=`)`*|(?<=~)~~+|(?<=\$)\$?)")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _MATH_CLOSE = {"$": re.compile(r"\\[\s\S]|\$"), "$$": re.compile(r"\\[\s\S]|\$\$")}
 _CLOSERS: dict[str, re.Pattern[str]] = {}
@@ -365,12 +368,13 @@ def shift_headings(md: str, shift: int) -> str:
 
 
 def _headings(md: str) -> list[re.Match[str]]:
-    if "#" not in md:
+    candidates = list(_ATX.finditer(md)) if "#" in md else []
+    if not candidates:  # no heading (a `#` in C# or in an address): no code or math to find
         return []
     spans = iter(code_and_math(md))
     span = next(spans, None)
     found = []
-    for m in _ATX.finditer(md):
+    for m in candidates:
         while span is not None and span[1] <= m.start():
             span = next(spans, None)
         if span is None or m.start() < span[0]:
