@@ -112,7 +112,7 @@ class Engine:
         pieces: dict[str, dict[str, str]] = {}
         memos: dict[str, dict[str, Any]] = {}
         for unit in todo:
-            if unit.pieces is not None:
+            if unit.pieces is not None and self.cache.enabled:  # (no cache: none to look up)
                 pieces[unit.name] = self._piece_keys(unit)
                 memos[unit.name] = self._memo(pieces[unit.name])
         fragments = self._fragments(writer, todo, memos)
@@ -124,7 +124,7 @@ class Engine:
                 kwargs["fragments"] = {a.url: fragments[unit.answers.math][a.url]
                                        for a in unit.answers.articles if a.url not in memo}
             if unit.pieces is not None:
-                kwargs["memo"] = memos[unit.name]
+                kwargs["memo"] = memos.get(unit.name, {})
             futures[self.pool.submit(unit.call, *unit.arguments(), **kwargs)] = unit
         self._pending.append(_Pending(writer, units, hits, futures, time.monotonic(), pieces))
 

@@ -85,8 +85,10 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
                      advance: Callable[[int], None] | None = None) -> dict[str, str]:
     """Article url -> its answer's HTML (`math`: "mathml" or "tex", as `PandocOptions`), from
     the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`."""
+    answers = [a.answer for a in articles]
+    # without a cache, the keys only tell equal answers apart: their text does that
     keys = dict(zip((a.url for a in articles),
-                    answer_keys([a.answer for a in articles], math, lua, code)))
+                    answer_keys(answers, math, lua, code) if cache.enabled else answers))
     found = cache.meta(keys.values())
     missing: dict[str, str] = {}  # key -> answer, each distinct answer once
     for a in articles:
