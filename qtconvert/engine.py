@@ -125,7 +125,7 @@ class Engine:
                                        for a in unit.answers.articles if a.url not in memo}
             if unit.pieces is not None:
                 kwargs["memo"] = memos.get(unit.name, {})
-            futures[self.pool.submit(unit.call, *unit.arguments(), **kwargs)] = unit
+            futures[self.pool.submit(make_unit, unit.call, *unit.arguments(), **kwargs)] = unit
         self._pending.append(_Pending(writer, units, hits, futures, time.monotonic(), pieces))
 
     def finish_all(self, upto: Writer | None = None,
@@ -231,11 +231,11 @@ class Engine:
                     self.progress.advance()
             for future in as_completed(pending.futures):
                 unit = pending.futures[future]
-                result = future.result()
+                result, digests = future.result()
                 if not isinstance(result, Result):
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
-                metas[unit.name] = self._store(writer.name, unit, result)
+                metas[unit.name] = self._store(writer.name, unit, result, digests)
                 made[unit.name] = result.data
                 keys = pending.pieces.get(unit.name, {})
                 for name, value in (result.pieces or {}).items():
@@ -290,14 +290,15 @@ class Engine:
             self.cache.put(key, "combine:" + writer.name, UnitMeta(files, tuple(combined.notes)))
             self.cache.commit()
 
-    def _store(self, format_name: str, unit: Unit, result: Result) -> UnitMeta:
-        """A made unit's meta (its files' digests), put in the cache with its files and, in an
-        entry of its own, its data."""
+    def _store(self, format_name: str, unit: Unit, result: Result,
+               digests: tuple[tuple[str, str, int], ...]) -> UnitMeta:
+        """A made unit's meta (its files' `digests`), put in the cache with its files and, in
+        an entry of its own, its data."""
         data_key = None
         if result.data is not None:
             data_key = digest(unit.key, "data")
             self.cache.put(data_key, "data:" + format_name, result.data)
-        meta = UnitMeta(_digests(result.files), tuple(result.notes), data_key)
+        meta = UnitMeta(digests, tuple(result.notes), data_key)
         self.cache.put(unit.key, "unit:" + format_name, meta,
                        tuple(data for _, data in result.files) if unit.keep_files else None)
         return meta
@@ -325,16 +326,13 @@ class Engine:
             yield self._path(rel), data[rel]
 
     def _changed(self, files: Sequence[tuple[str, bytes]],
-                 digests: Sequence[tuple[str, str, int]] | None = None
-                 ) -> Iterator[tuple[Path, bytes]]:
-        """`files` (OUT-relative paths) that OUT does not already hold as they are."""
-        known = {rel: (d, n) for rel, d, n in digests or ()}
-        for rel, data in files:
-            if self.reuse_files:
-                d, n = known.get(rel) or (hashlib.sha256(data).hexdigest(), len(data))
-                if self.folder.keep_unchanged(rel, d, n):
-                    continue
-            yield self._path(rel), data
+                 digests: Sequence[tuple[str, str, int]]) -> Iterator[tuple[Path, bytes, str]]:
+        """`files` (OUT-relative paths, with their `digests`) that OUT does not already hold
+        as they are, each with its SHA-256 (for `OutputFolder.write_all`)."""
+        for (rel, data), (_, d, n) in zip(files, digests, strict=True):
+            if self.reuse_files and self.folder.keep_unchanged(rel, d, n):
+                continue
+            yield self._path(rel), data, d
 
     def _path(self, rel: str) -> Path:
         return self.folder.relative(rel)
@@ -343,3 +341,11 @@ class Engine:
 def _digests(files: Sequence[tuple[str, bytes]]) -> tuple[tuple[str, str, int], ...]:
     """Each file as (path, SHA-256, size)."""
     return tuple((rel, hashlib.sha256(data).hexdigest(), len(data)) for rel, data in files)
+
+
+def make_unit(call: Callable[..., Result], /, *args: Any, **kwargs: Any
+              ) -> tuple[Result, tuple[tuple[str, str, int], ...]]:
+    """A unit made (on a worker): its `Result`, and its files' digests, hashed there rather
+    than by the driver, which writes every file of the build and so sets its pace."""
+    result = call(*args, **kwargs)
+    return result, _digests(result.files) if isinstance(result, Result) else ()

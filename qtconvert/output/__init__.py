@@ -408,9 +408,10 @@ class OutputFolder:
     def _relative(self, path: Path) -> str:
         return str(path)[len(str(self.root)) + 1:].replace(os.sep, "/")
 
-    def write_all(self, files: Iterable[tuple[Path, str | bytes]], sync: bool = True
-                  ) -> list[Path]:
+    def write_all(self, files: Iterable[tuple[Path, str | bytes] | tuple[Path, bytes, str]],
+                  sync: bool = True) -> list[Path]:
         """Write each `(path, text or bytes)` as `write_bytes` does; for many files, faster.
+        An item may carry the bytes' SHA-256 (hex) as a third member, known already.
 
         `files` is consumed here, lazily (it may render each file and report progress). Past
         `IN_PROCESS_FILES`, the files go to a helper process that creates them while the next
@@ -423,13 +424,13 @@ class OutputFolder:
         digests: dict[str, str] = {}
         sink: FileSink | None = None
         try:
-            for path, data in files:
-                path = self._claim(path)
+            for item in files:
+                path = self._claim(item[0])
                 self._unsynced.append(path)
-                data = data.encode("utf-8") if isinstance(data, str) else data
+                data = item[1].encode("utf-8") if isinstance(item[1], str) else item[1]
                 rel = self._relative(path)
                 self._digests[rel] = ""  # unknown until the file is known to be in place
-                digests[rel] = hashlib.sha256(data).hexdigest()
+                digests[rel] = item[2] if len(item) > 2 else hashlib.sha256(data).hexdigest()
                 if len(written) == IN_PROCESS_FILES:
                     sink = self._sink()
                 if sink is None:
