@@ -8,6 +8,7 @@ dash, and question titles do not pass through pandoc.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 __all__ = ["curly_quotes", "curl_tree"]
@@ -21,6 +22,7 @@ _CLOSING_CONTEXT = set(".,;!?)]}%*_\u2019\u201d")
 _AFTER_VERBATIM = "a"
 # text in these is shown as it is written
 _VERBATIM = {"code", "pre", "kbd", "samp", "tt", "script", "style", "math", "svg", "img"}
+_QUOTE = re.compile("['\"]")
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "section", "nav",
            "ul", "ol", "blockquote", "table", "tr", "dt", "dd", "figcaption", "caption", "body"}
 
@@ -28,27 +30,34 @@ _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "div", "td", "th", "se
 def curly_quotes(text: str | None, before: str = " ") -> str | None:
     """`text` with its straight quotes made typographic; `before` is the character before it.
 
-    A quote after a digit is a prime (5'10", 12") and stays straight.
+    A quote after a digit is a prime (5'10", 12") and stays straight. Each quote is decided by
+    the character before it as set (a quote just made curly counts as curly) and the two after
+    it; the text between quotes is copied in slices, not looked at a character at a time.
     """
     if not text or ("'" not in text and '"' not in text):
         return text
     out = []
-    prev = before
-    for i, ch in enumerate(text):
-        if ch == "'" or ch == '"':
-            after = text[i + 1:i + 3] or "x"  # at the end of a text node, an element follows
-            opens = not after[0].isspace() and (prev in _OPENING_CONTEXT or (
-                not prev.isalnum() and prev not in _CLOSING_CONTEXT and after[0].isalnum()))
-            if prev.isdigit():
-                pass
-            elif ch == "'" and after.isdigit():  # an elision: the ’90s
-                ch = "\u2019"
-            elif ch == "'":
-                ch = "\u2018" if opens else "\u2019"
-            else:
-                ch = "\u201c" if opens else "\u201d"
+    pos = 0
+    last, became = -2, ""  # where the last quote was, and what it became
+    for m in _QUOTE.finditer(text):
+        i = m.start()
+        ch = text[i]
+        prev = (became if last == i - 1 else text[i - 1]) if i else before
+        after = text[i + 1:i + 3] or "x"  # at the end of a text node, an element follows
+        opens = not after[0].isspace() and (prev in _OPENING_CONTEXT or (
+            not prev.isalnum() and prev not in _CLOSING_CONTEXT and after[0].isalnum()))
+        if prev.isdigit():
+            pass
+        elif ch == "'" and after.isdigit():  # an elision: the ’90s
+            ch = "\u2019"
+        elif ch == "'":
+            ch = "\u2018" if opens else "\u2019"
+        else:
+            ch = "\u201c" if opens else "\u201d"
+        out.append(text[pos:i])
         out.append(ch)
-        prev = ch
+        pos, last, became = i + 1, i, ch
+    out.append(text[pos:])
     return "".join(out)
 
 
