@@ -25,7 +25,7 @@ from .read.recipes import books_for
 from .render.fragments import lua_filters
 from .writers import BuildOptions, Progress, Writer, default_formats, get_writer
 
-__all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order"]
+__all__ = ["BuildResult", "build", "prepare", "select_subjects", "run_order", "start_order"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,16 @@ def run_order(classes: Sequence[type[Writer]]) -> list[type[Writer]]:
             order.remove(cls)
             order.insert(last, cls)  # just after the last producer, which moved up by one
     return order
+
+
+def start_order(classes: Sequence[type[Writer]]) -> list[type[Writer]]:
+    """The order a build starts its writers in: `run_order`, but the writers that need no
+    answer HTML (`Writer.converts_answers`) and use nothing from another writer first. Their
+    units then run ahead of pandoc's batches, and the driver writes their files while pandoc
+    converts the answers, instead of after it, when only it would be busy."""
+    order = run_order(classes)
+    early = [cls for cls in order if not cls.converts_answers and not cls.uses]
+    return early + [cls for cls in order if cls not in early]
 
 
 def _config_for(source: str | os.PathLike[str]) -> Config:
@@ -130,9 +140,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                 # kept the collection with its keys)
                 keys = ArticleKeys(collection, collection.key_entries)
                 engine = Engine(folder, cache, pool, options.job_count, code_fingerprint(), lua,
-                                progress, reuse_files=options.cache)
+                                progress, reuse_files=options.cache, then=finished)
                 try:
-                    for cls in run_order(writer_classes):
+                    for cls in start_order(writer_classes):
                         for earlier in engine.pending_writers():  # what this writer uses first
                             if set(type(earlier).provides) & set(cls.uses):
                                 engine.finish_all(upto=earlier, then=finished)

@@ -17,7 +17,10 @@ For each writer, in the build's order:
    came from the cache and OUT holds what it made from them last time.
 
 The units of a writer are submitted before the previous writer's are collected, so the formats'
-units run side by side; a writer that `uses` what another `provides` waits for it.
+units run side by side; a writer that `uses` what another `provides` waits for it. The build
+starts the formats that need no pandoc first (`build.start_order`): once pandoc's batches are
+on the executor, behind their units, the driver collects those writers and writes their files
+while pandoc runs, rather than after it.
 """
 
 from __future__ import annotations
@@ -81,7 +84,8 @@ class Engine:
 
     def __init__(self, folder: OutputFolder, cache: NoCache, pool: Executor, jobs: int,
                  code: str, lua: LuaFilters, progress: Progress | None = None,
-                 reuse_files: bool = True) -> None:
+                 reuse_files: bool = True, then: Callable[[Writer], None] | None = None
+                 ) -> None:
         self.folder = folder
         self.cache = cache
         self.pool = pool
@@ -90,6 +94,9 @@ class Engine:
         self.lua = lua
         self.progress = progress or Progress()
         self.reuse_files = reuse_files  #: leave files alone that hold these bytes already
+        #: called with each writer whose units are collected while pandoc converts answers
+        #: (`finish_all`'s `then`)
+        self.then = then
         self.stats = EngineStats()
         self._pending: list[_Pending] = []
 
@@ -200,7 +207,8 @@ class Engine:
 
             fragments[math] = answer_fragments(
                 list(articles.values()), math, self.lua, self.code, self.cache, self.pool,
-                self.jobs, note=self.progress.note, advance=advance)
+                self.jobs, note=self.progress.note, advance=advance,
+                meanwhile=lambda: self.finish_all(then=self.then))
             if done[0]:
                 self.progress.done()
             self.cache.commit()

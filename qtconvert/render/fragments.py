@@ -82,9 +82,11 @@ def batch_size(count: int, jobs: int) -> int:
 def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, code: str,
                      cache: NoCache, pool: Executor, jobs: int,
                      note: Callable[[str], None] | None = None,
-                     advance: Callable[[int], None] | None = None) -> dict[str, str]:
+                     advance: Callable[[int], None] | None = None,
+                     meanwhile: Callable[[], None] | None = None) -> dict[str, str]:
     """Article url -> its answer's HTML (`math`: "mathml" or "tex", as `PandocOptions`), from
-    the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`."""
+    the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`.
+    `meanwhile` is called once the batches are on `pool`, before their results are awaited."""
     answers = [a.answer for a in articles]
     # without a cache, the keys only tell equal answers apart: their text does that
     keys = dict(zip((a.url for a in articles),
@@ -101,6 +103,8 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
         futures = [pool.submit(convert_batch, [answer for _, answer in batch], math, lua)
                    for batch in batches]
         try:
+            if meanwhile is not None:
+                meanwhile()
             for batch, future in zip(batches, futures):
                 html, failures = future.result()
                 failed = dict(failures)

@@ -177,6 +177,9 @@ class Writer:
     #: names this writer reads from `handed` when a writer of the same build provides them
     #: (the driver runs that writer first)
     uses: ClassVar[tuple[str, ...]] = ()
+    #: its units need answer HTML from pandoc (`Unit.answers`); the formats that need none
+    #: start first in a build, and the driver writes their files while pandoc converts
+    converts_answers: ClassVar[bool] = False
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,
                  options: BuildOptions, progress: Progress | None = None,

@@ -180,3 +180,30 @@ def test_a_subject_with_nothing_to_export_still_gets_its_json_ld_bundle(tmp_path
     bundle = Path("jsonld", "chemistry", "all.ndjson")
     assert (fresh / bundle).exists()
     assert (out / bundle).read_bytes() == (fresh / bundle).read_bytes()
+
+
+def test_formats_that_need_no_pandoc_start_first_and_are_written_while_it_converts(tmp_path):
+    """EPUB and Markdown asked for in that order: Markdown's units go to the pool before
+    pandoc's batches, and its files are written before the driver waits for the batches."""
+    from qtconvert.build import start_order
+    from qtconvert.writers import Progress, get_writer
+
+    epub, pdf, jsonld, markdown = (get_writer(n) for n in ("epub", "pdf", "jsonld", "markdown"))
+    assert start_order([epub, markdown]) == [markdown, epub]
+    assert start_order([pdf, epub, jsonld, markdown]) == [jsonld, markdown, pdf, epub]
+    assert start_order([markdown, jsonld]) == [markdown, jsonld]
+
+    class Labels(Progress):
+        def __init__(self):
+            super().__init__()
+            self.labels = []
+
+        def start(self, label, total=None):
+            self.labels.append(label)
+
+    progress = Labels()
+    result = build(_site(tmp_path / "in"), tmp_path / "out",
+                   BuildOptions(formats=("epub", "markdown"), jobs=2, cache=False), progress)
+    assert [label.split(":")[0] for label in progress.labels] == ["markdown", "epub", "epub"]
+    assert "converting answers with pandoc" in progress.labels[1]
+    assert {p.suffix for p in result.written} == {".md", ".epub"}

@@ -77,6 +77,7 @@ class AnkiWriter(Writer):
     description = ("Anki flashcard decks, one per subject (or --book recipe), and Anki's "
                    "text import (needs pip install qtconvert[anki])")
     makes_books = True
+    converts_answers = True
 
     @classmethod
     def check_options(cls, options: BuildOptions) -> None:

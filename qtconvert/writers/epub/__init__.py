@@ -49,6 +49,7 @@ class EpubWriter(Writer):
     suffix = ".epub"
     description = "EPUB 3 study books, one per subject (or one per --book recipe)"
     makes_books = True
+    converts_answers = True
     uses = (PRINTED_PAGES,)
     Options = EpubOptions
 

@@ -62,6 +62,7 @@ class PdfWriter(Writer):
     suffix: ClassVar[str] = ".pdf"
     description: ClassVar[str] = "printable study guides (WeasyPrint): OUT/pdf/<book>.pdf"
     makes_books: ClassVar[bool] = True
+    converts_answers: ClassVar[bool] = True
     Options = PdfOptions
     provides = (PRINTED_PAGES,)
 
