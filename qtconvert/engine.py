@@ -124,7 +124,9 @@ class Engine:
                 memos[unit.name] = self._memo(pieces[unit.name])
         fragments = self._fragments(writer, todo, memos)
         futures: dict[Future, Unit] = {}
-        for unit in todo:
+        # the largest books first, so that the last to finish is a small one (and the other
+        # workers are not left idle while it runs)
+        for unit in sorted(todo, key=lambda u: -len(u.answers.articles) if u.answers else 0):
             kwargs: dict[str, Any] = {}
             if unit.answers is not None:
                 memo = memos.get(unit.name, {})
