@@ -46,20 +46,26 @@ def _write(el: ET.Element, out: list[str]) -> None:
     if not isinstance(tag, str) or tag[0] == "{":  # a comment, or a namespaced element
         out.append(ET.tostring(el, encoding="unicode"))
         return
-    out.append("<" + tag)
-    for key, value in el.attrib.items():
-        out.append(f' {key}="{_attr(value)}"')
-    if el.text or len(el):
-        out.append(">")
-        if el.text:
-            out.append(_text(el.text))
+    attrib = el.attrib
+    if attrib:
+        out.append("<" + tag + "".join([f' {key}="{_attr(value)}"'
+                                        for key, value in attrib.items()]))
+    else:
+        out.append("<" + tag)
+    text = el.text
+    if text or len(el):
+        if text:
+            out.append(">" + _text(text))
+        else:
+            out.append(">")
         for child in el:
             _write(child, out)
-        out.append(f"</{tag}>")
+        out.append("</" + tag + ">")
     else:
         out.append(" />")
-    if el.tail:
-        out.append(_text(el.tail))
+    tail = el.tail
+    if tail:
+        out.append(_text(tail))
 
 
 def _text(s: str) -> str:
@@ -119,6 +125,8 @@ def article_document(article: Article, fragment: str, links: Links, files: Conta
 def _wrap_tables(root: ET.Element) -> None:
     """Each table goes in `<div class="qt-table">`, which scrolls sideways when the table is
     wider than the screen (epub.css), so the page itself never does."""
+    if next(root.iter("table"), None) is None:  # most pages: no element to look through
+        return
     for parent in list(root.iter()):
         for n, child in enumerate(list(parent)):
             if child.tag == "table":
