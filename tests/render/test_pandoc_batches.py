@@ -33,3 +33,29 @@ def test_an_answer_converts_the_same_in_a_batch_as_alone():
     assert 'id="cb1"' in batched[1] and 'id="cb2"' in batched[1]
     assert "Its source." in batched[2] and "Its source." not in batched[-1]
     assert "example.com" not in batched[4]
+
+
+def test_a_batch_keeps_its_answer_files_in_memory_and_leaves_none_behind(monkeypatch):
+    """Where /dev/shm is a writable folder, the answer files of a batch go there (creating and
+    removing them on a disk cost seconds of kernel time for the corpus), and are removed."""
+    import os
+    import tempfile
+
+    from qtconvert.render import pandoc
+
+    if not (os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK | os.X_OK)):
+        assert pandoc.scratch_folder() is None
+        return
+    assert pandoc.scratch_folder() == "/dev/shm"
+    folders = []
+    made = tempfile.TemporaryDirectory
+
+    def recorded(*args, **kwargs):
+        folder = made(*args, **kwargs)
+        folders.append(folder.name)
+        return folder
+
+    monkeypatch.setattr(pandoc.tempfile, "TemporaryDirectory", recorded)
+    assert _batched(ANSWERS[:2]) == [to_html([a], PandocOptions(jobs=1))[0] for a in ANSWERS[:2]]
+    assert folders and all(f.startswith("/dev/shm/qtconvert-batch-") for f in folders)
+    assert not any(os.path.exists(f) for f in folders)
