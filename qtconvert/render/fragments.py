@@ -59,7 +59,8 @@ def convert_batch(answers: Sequence[str], math: str, lua: LuaFilters
                   ) -> tuple[list[str], list[tuple[int, str]]]:
     """Pandoc HTML of `answers` (site Markdown, math not yet repaired) and the (index, reason)
     of each that failed; runs anywhere qtconvert is installed (the Lua filters travel along)."""
-    with tempfile.TemporaryDirectory(prefix="qtconvert-lua-") as folder:
+    with tempfile.TemporaryDirectory(prefix="qtconvert-lua-",
+                                     dir=pandoc.scratch_folder()) as folder:
         paths = []
         for n, (name, data) in enumerate(lua.files):
             path = Path(folder, f"{n:02d}-{name}")
