@@ -619,27 +619,27 @@ def _remove_temporary_files(root: Path, entries: set[str]) -> None:
 
 def _sync_path(path: Path) -> None:
     """fsync one file written earlier (gone already: nothing to do)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    _fsync(path, os.O_RDONLY)
 
 
 def _sync_folder(folder: Path) -> None:
     """fsync a folder, so that the names renamed into it survive a machine crash (where the
     platform allows it: not on Windows)."""
+    _fsync(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0),
+           tolerated=(errno.EINVAL, errno.EBADF, errno.ENOTSUP))
+
+
+def _fsync(path: Path, flags: int, tolerated: tuple[int, ...] = ()) -> None:
+    """fsync what `path` names, opened with `flags`; nothing when it cannot be opened, and no
+    error from fsync itself whose errno is `tolerated` (a platform that cannot sync it)."""
     try:
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        fd = os.open(path, flags)
     except OSError:
         return
     try:
         os.fsync(fd)
     except OSError as error:
-        if error.errno not in (errno.EINVAL, errno.EBADF, errno.ENOTSUP):
+        if error.errno not in tolerated:
             raise
     finally:
         os.close(fd)
