@@ -2,8 +2,8 @@
 
 WeasyPrint fetches whatever a document names (images, stylesheets, fonts), from the network or
 the disk. Answers are untrusted text, so `fetcher.LocalFetcher` refuses everything but `data:`
-URLs and files inside the allowed folders (the package's `styles/` with its fonts, and the folder of a
-stylesheet the user chose). `start_pdf` renders in a forked child process, so that all of a
+URLs and files inside the allowed folders (the package's `styles/` with its fonts, and the
+folder of a stylesheet the user chose). `start_pdf` renders in a forked child process, so that all of a
 volume's memory is returned when the child ends. The child dies with its parent, even one
 killed by SIGKILL, and keeps its temporary files (WeasyPrint's fonts) in a folder the caller
 names. WeasyPrint is imported only when a function here needs it (it takes a second), so
