@@ -87,7 +87,10 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
                      meanwhile: Callable[[], None] | None = None) -> dict[str, str]:
     """Article url -> its answer's HTML (`math`: "mathml" or "tex", as `PandocOptions`), from
     the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`.
-    `meanwhile` is called once the batches are on `pool`, before their results are awaited."""
+    `meanwhile` is called once the batches are on `pool`, before their results are awaited,
+    when they outnumber its `jobs` workers: then pandoc keeps the pool busy for a while. Fewer
+    batches (an edit's few answers) are done soon, and what waits for them should not wait
+    for `meanwhile` too."""
     answers = [a.answer for a in articles]
     # without a cache, the keys only tell equal answers apart: their text does that
     keys = dict(zip((a.url for a in articles),
@@ -104,7 +107,7 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
         futures = [pool.submit(convert_batch, [answer for _, answer in batch], math, lua)
                    for batch in batches]
         try:
-            if meanwhile is not None:
+            if meanwhile is not None and len(batches) > jobs:
                 meanwhile()
             for batch, future in zip(batches, futures):
                 html, failures = future.result()

@@ -184,8 +184,11 @@ def test_a_subject_with_nothing_to_export_still_gets_its_json_ld_bundle(tmp_path
 
 def test_formats_that_need_no_pandoc_start_first_and_are_written_while_it_converts(tmp_path):
     """EPUB and Markdown asked for in that order: Markdown's units go to the pool before
-    pandoc's batches, and its files are written before the driver waits for the batches."""
+    pandoc's batches. When the batches outnumber the workers, Markdown's files are written
+    before the driver waits for them; an edit's single batch is awaited first, so that the
+    book goes to the pool before those files are written."""
     from qtconvert.build import start_order
+    from qtconvert.render.fragments import BATCH_MIN
     from qtconvert.writers import Progress, get_writer
 
     epub, pdf, jsonld, markdown = (get_writer(n) for n in ("epub", "pdf", "jsonld", "markdown"))
@@ -199,11 +202,19 @@ def test_formats_that_need_no_pandoc_start_first_and_are_written_while_it_conver
             self.labels = []
 
         def start(self, label, total=None):
-            self.labels.append(label)
+            self.labels.append(label.split(":")[0] + ("/pandoc" if "pandoc" in label else ""))
 
-    progress = Labels()
-    result = build(_site(tmp_path / "in"), tmp_path / "out",
-                   BuildOptions(formats=("epub", "markdown"), jobs=2, cache=False), progress)
-    assert [label.split(":")[0] for label in progress.labels] == ["markdown", "epub", "epub"]
-    assert "converting answers with pandoc" in progress.labels[1]
+    few = Labels()
+    build(_site(tmp_path / "few"), tmp_path / "out-few",
+          BuildOptions(formats=("epub", "markdown"), jobs=2, cache=False), few)
+    assert few.labels == ["epub/pandoc", "markdown", "epub"]
+
+    many, folder = Labels(), tmp_path / "many"
+    for n in range(2 * BATCH_MIN + 1):  # three batches for two workers
+        write_article(folder, f"a{n}.md", id=n + 1, title=f"Question {n}?",
+                      question=f"Question {n}?", answer=f"Answer number *{n}*.",
+                      url=f"/learn/mathematics/questions/question-{n}")
+    result = build(folder, tmp_path / "out-many",
+                   BuildOptions(formats=("epub", "markdown"), jobs=2, cache=False), many)
+    assert many.labels == ["markdown", "epub/pandoc", "epub"]
     assert {p.suffix for p in result.written} == {".md", ".epub"}

@@ -30,7 +30,7 @@ from .cover import accent_colour, cover_page, cover_svg, title_page
 from .index import build_index
 from .mathml import finish_math
 from .nav import NavEntry, nav_body
-from .package import Deflated, EpubPackage, Item, Metadata, deflate, inflate
+from .package import Deflated, EpubPackage, Item, Metadata, deflate
 from .pages import page_id
 from .svg_math import inline_svg
 from .xhtml import STYLESHEET, article_document, document
@@ -112,14 +112,18 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
         book.title, title_page(book, edition, base_url), lang,
         body_attrs=' epub:type="frontmatter"', accent=accent))
     index = memo.get(INDEX)
-    if index is None:
-        index = made[INDEX] = build_index(book.articles, lambda a: scope.hrefs[a.url])
-    toc = _toc(groups, index, scope)
+    if index is None:  # its pages finished and compressed, as the zip holds them
+        index = made[INDEX] = tuple(
+            (page.href, deflate(document(page.title, page.body, lang,
+                                         body_attrs=' epub:type="backmatter"', accent=accent),
+                                package.compresslevel))
+            for page in build_index(book.articles, lambda a: scope.hrefs[a.url]))
+    toc = _toc(groups, index[0][0] if index else None, scope)
     first = toc[0].href if len(groups) > 1 else files[book.articles[0].url]
     landmarks = [("cover", "cover.xhtml", "Cover"), ("titlepage", "title.xhtml", "Title page"),
                  ("toc", "nav.xhtml#toc", "Contents"), ("bodymatter", first, "Questions")]
     if index:
-        landmarks.append(("index", index[0].href, "Index"))
+        landmarks.append(("index", index[0][0], "Index"))
     page_list = [(p.label, f"{files[url]}#{page_id(p.label)}")
                  for url, p in _in_page_order(book.articles, starts)]
     package.add(Item("nav.xhtml", XHTML, "nav", spine=True),
@@ -148,19 +152,15 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
                                 if n != before.get(f, 0)}
                 found = made[article.url] = (deflate(page, package.compresslevel), math,
                                              shown_as_tex)
-            else:
-                page = inflate(found[0])
             deflated, math, shown_as_tex = found
             for formula, times in shown_as_tex.items():
                 failed[formula] = failed.get(formula, 0) + times
             has_math |= math
             # EPUB 3.3: a page with MathML or inline SVG says so in the manifest
             package.add(Item(files[article.url], XHTML, math_form if math else "",
-                             spine=True), page, deflated)
-    for page in index:
-        package.add(Item(page.href, XHTML, spine=True),
-                     document(page.title, page.body, lang,
-                              body_attrs=' epub:type="backmatter"', accent=accent))
+                             spine=True), deflated)
+    for href, deflated in index:
+        package.add(Item(href, XHTML, spine=True), deflated)
     if has_math:  # SVG math: images whose text alternative describes them
         features.insert(0, "MathML" if math_form == "mathml" else "describedMath")
     if index:
@@ -180,8 +180,10 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
 PageValue = tuple[Deflated, bool, dict[tuple[str, bool], int]]
 
 
-#: the piece that holds a book's index pages (an article's piece is named by its url)
+#: the piece that holds a book's index pages, as (href, page as the zip holds it); an article's
+#: piece is named by its url
 INDEX = "index"
+IndexValue = tuple[tuple[str, Deflated], ...]
 
 
 def piece_keys(book: Book, printed: PrintedPages | None, base: str,
@@ -205,8 +207,8 @@ def piece_keys(book: Book, printed: PrintedPages | None, base: str,
     return keys
 
 
-def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkScope
-         ) -> list[NavEntry]:
+def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index: str | None,
+         scope: LinkScope) -> list[NavEntry]:
     toc = []
     for key, name, articles in groups:
         children = tuple(NavEntry(curly_quotes(a.question or a.title), scope.hrefs[a.url])
@@ -214,7 +216,7 @@ def _toc(groups: list[tuple[str, str, tuple[Article, ...]]], index, scope: LinkS
         href = f"part-{key}.xhtml" if len(groups) > 1 else children[0].href.split("#")[0]
         toc.append(NavEntry(name, href, children))
     if index:  # once: each index page opens with a line of links to its letters
-        toc.append(NavEntry("Index", index[0].href))
+        toc.append(NavEntry("Index", index))
     return toc
 
 

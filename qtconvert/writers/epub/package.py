@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ebooklib import epub
 from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
 
-__all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "inflate", "CONTENT_DIR",
+__all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "CONTENT_DIR",
            "OPF_PATH"]
 
 CONTENT_DIR = "EPUB"  # ebooklib's folder name (EpubBook.FOLDER_NAME)
@@ -71,17 +71,18 @@ class EpubPackage:
         self.compresslevel = compresslevel
         self.book = epub.EpubBook()
         self._hrefs: set[str] = set()
-        self._deflated: dict[bytes, Deflated] = {}
+        self._deflated: dict[str, Deflated] = {}  # zip path -> its entry, compressed already
 
-    def add(self, item: Item, data: bytes, deflated: Deflated | None = None) -> None:
-        """Add a resource (each href once); spine items are read in the order added.
-        `deflated`: `deflate(data)` made earlier (a page kept in the build cache), which the
-        zip then takes as it is instead of compressing `data` again."""
+    def add(self, item: Item, data: bytes | Deflated) -> None:
+        """Add a resource (each href once); spine items are read in the order added. `data`
+        may be `deflate`d already (a page kept in the build cache): the zip then takes it as
+        it is, without inflating it or compressing it again."""
         if item.href in self._hrefs:
             raise ValueError(f"{item.href} added twice to the EPUB")
         self._hrefs.add(item.href)
-        if deflated is not None:
-            self._deflated[data] = deflated
+        if isinstance(data, Deflated):
+            self._deflated[f"{CONTENT_DIR}/{item.href}"] = data
+            data = b""  # ebooklib's content; `_DatedZipFile` writes the deflated entry
         self.items.append(item)
         resource = epub.EpubItem(uid=_item_id(item.href), file_name=item.href,
                                  media_type=item.media_type, content=data)
@@ -171,7 +172,7 @@ class _DatedZipFile(zipfile.ZipFile):
     operating system, so that the same book gives the same bytes."""
 
     def __init__(self, file, when: _dt.datetime, compresslevel: int,
-                 deflated: Mapping[bytes, Deflated]) -> None:
+                 deflated: Mapping[str, Deflated]) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, compresslevel=compresslevel)
         stamp = when.timetuple()[:6]
         self.date_time = stamp if stamp[0] >= 1980 else (1980, 1, 1, 0, 0, 0)  # zip's epoch
@@ -184,7 +185,7 @@ class _DatedZipFile(zipfile.ZipFile):
             info.external_attr = 0o644 << 16
             info.create_system = 3
             zinfo_or_arcname = info
-            found = self.deflated.get(data) if compress_type is None else None
+            found = self.deflated.get(info.filename) if compress_type is None else None
             if found is not None:
                 self._write_deflated(info, found)
                 return
@@ -217,11 +218,6 @@ class Deflated:
     data: bytes
     crc: int
     size: int
-
-
-def inflate(deflated: Deflated) -> bytes:
-    """The bytes `deflate` compressed."""
-    return zlib.decompress(deflated.data, -15)
 
 
 def deflate(data: bytes, compresslevel: int = COMPRESSLEVEL) -> Deflated:
