@@ -154,7 +154,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                             finished(writer)
                         else:
                             engine.start(writer, units)
-                    reading.flush()  # the read cache's entries, stored while the units run
+                        # the read cache's entries, stored while the first units run (not
+                        # after pandoc, when the driver has the books to collect)
+                        reading.flush()
                     engine.finish_all(then=finished)
                 except BaseException:
                     engine.cancel()

@@ -89,6 +89,9 @@ class NoCache:
     def commit(self) -> None:
         pass
 
+    def checkpoint(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
 
@@ -188,6 +191,20 @@ class Cache(NoCache):
         except sqlite3.Error as error:
             raise BuildError(f"could not write the cache in {self.folder}: {error}") from None
         db.execute("BEGIN")
+
+    def checkpoint(self) -> None:
+        """Commit, and move the write-ahead log into the database now: for a build, while it
+        waits for pandoc and writes no files, so that `close` has less to move at the end."""
+        if self._db is not None:
+            self.commit()
+            try:
+                self._db.execute("COMMIT")
+                self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error as error:
+                raise BuildError(f"could not write the cache in {self.folder}: {error}") from None
+            finally:
+                if not self._db.in_transaction:
+                    self._db.execute("BEGIN")
 
     def close(self) -> None:
         """Commit, move the write-ahead log into the database, and close (a build calls it

@@ -114,7 +114,7 @@ class Engine:
         held = self.cache.has(m.data_key for m in found.values() if m.data_key is not None)
         hits = {u.name: found[u.key] for u in units if u.key in found
                 and (found[u.key].data_key is None or found[u.key].data_key in held)
-                and (u.keep_files or self._listed(found[u.key]))}
+                and self._reusable(u, found[u.key])}
         todo = [u for u in units if u.name not in hits]
         pieces: dict[str, dict[str, str]] = {}
         memos: dict[str, dict[str, Any]] = {}
@@ -160,6 +160,17 @@ class Engine:
         self._pending.clear()
 
     # -- inside ----------------------------------------------------------------------------------
+
+    def _reusable(self, unit: Unit, meta: UnitMeta) -> bool:
+        """Whether a unit the cache holds is taken from it: when the cache keeps its files'
+        bytes, or OUT can be trusted to hold them (`_listed`). A unit made of pieces whose
+        bytes are not kept (an EPUB book, kept as its pages) needs its files in OUT as they
+        are (looked at: a few files), else it is made again on the pool from its pieces."""
+        if unit.keep_files:
+            return True
+        if unit.pieces is not None:
+            return self.reuse_files and all(self.folder.holds(*f) for f in meta.files)
+        return self._listed(meta)
 
     def _listed(self, meta: UnitMeta) -> bool:
         """Whether OUT's manifest lists every file of a unit whose bytes the cache does not
@@ -210,11 +221,18 @@ class Engine:
             fragments[math] = answer_fragments(
                 list(articles.values()), math, self.lua, self.code, self.cache, self.pool,
                 self.jobs, note=self.progress.note, advance=advance,
-                meanwhile=lambda: self.finish_all(then=self.then))
+                meanwhile=self._meanwhile)
             if done[0]:
                 self.progress.done()
             self.cache.commit()
         return fragments
+
+    def _meanwhile(self) -> None:
+        """While pandoc converts many answers: collect the writers started before (their
+        files are written), then move the cache's log into its database, which `close`
+        would otherwise do when the build ends."""
+        self.finish_all(then=self.then)
+        self.cache.checkpoint()
 
     def _collect(self, pending: _Pending) -> None:
         writer, units = pending.writer, pending.units

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import operator
 import os
 import pickle
 import tempfile
@@ -29,6 +30,7 @@ _CHUNKS_PER_JOB = 8  # runs per process, so that a slow run does not leave a cor
 _FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 _RELATED = _FIELDS.index("related")
 _LINK_FIELDS = tuple(f.name for f in dataclasses.fields(RelatedLink))
+_values, _link_values = operator.attrgetter(*_FIELDS), operator.attrgetter(*_LINK_FIELDS)
 
 Result = tuple[Article | None, list[Diagnostic]]
 
@@ -105,9 +107,8 @@ def pack(article: Article | None) -> tuple[Any, ...] | None:
     """`article` as a tuple of its fields (its related links as tuples too)."""
     if article is None:
         return None
-    row = [getattr(article, name) for name in _FIELDS]
-    row[_RELATED] = tuple(tuple(getattr(link, name) for name in _LINK_FIELDS)
-                         for link in article.related)
+    row = list(_values(article))
+    row[_RELATED] = tuple(map(_link_values, article.related))
     return tuple(row)
 
 

@@ -80,6 +80,8 @@ class Unit:
     #: files' bytes. For cheap units with many files (shards of JSON-LD and Markdown): a build
     #: makes one again when OUT's manifest does not list its files (a new OUT), or in its own
     #: process when a listed file is missing; the cache keeps the bytes of the units worth it.
+    #: A unit with `pieces` (an EPUB book) is made again on the pool, from its cached pieces,
+    #: whenever OUT does not hold its files as they were.
     keep_files: bool = True
 
     def arguments(self) -> tuple:

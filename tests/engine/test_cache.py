@@ -42,6 +42,30 @@ def test_the_log_grows_while_a_build_writes_and_is_moved_into_the_database_on_cl
     again.close()
 
 
+def test_a_checkpoint_moves_the_log_into_the_database_and_the_cache_goes_on(tmp_path):
+    """`checkpoint` (a build calls it while pandoc runs): what was put so far is in the
+    database file itself, without its log; entries put after it are kept as usual."""
+    import shutil
+    import sqlite3
+
+    cache = Cache(tmp_path / "c")
+    cache.put("before", "unit:x", "meta", b"x" * 3_000_000)
+    cache.checkpoint()
+    cache.put("after", "unit:x", "meta2")
+    cache.commit()
+    alone = tmp_path / "alone"  # the database file, without the log beside it
+    alone.mkdir()
+    shutil.copy(tmp_path / "c" / "cache.sqlite", alone / "cache.sqlite")
+    with sqlite3.connect(alone / "cache.sqlite") as db:
+        assert db.execute("SELECT key FROM entries").fetchall() == [("before",)]
+    cache.close()
+    again = Cache(tmp_path / "c")
+    assert again.meta(["before", "after"]) == {"before": "meta", "after": "meta2"}
+    assert again.body("before") == b"x" * 3_000_000
+    again.close()
+    NoCache().checkpoint()  # --no-cache: nothing to move
+
+
 def test_a_killed_build_leaves_no_entry_it_had_not_committed(tmp_path):
     """The process dies (SIGKILL) after one commit and before the next: the committed entry
     is whole, the other absent, never half-written."""

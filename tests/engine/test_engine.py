@@ -83,6 +83,31 @@ def test_a_file_removed_from_out_comes_back_from_the_cache(tmp_path):
     assert gone.read_bytes() == data
 
 
+def test_a_book_removed_from_out_is_zipped_again_from_its_cached_pages(tmp_path):
+    """The cache keeps an EPUB book as its pages, not as bytes: a book OUT lacks, or holds
+    edited, is made again from them (no answer converted), with the same bytes; the other
+    book is left alone."""
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    options = BuildOptions(formats=("epub",))
+    first = build(source, out, options)
+    with sqlite3.connect(out / CACHE_FOLDER / DATABASE) as db:
+        assert db.execute("SELECT count(*), count(body) FROM entries WHERE kind = ?",
+                          ("unit:epub",)).fetchone() == (2, 0)
+    gone, edited = out / "epub" / "chemistry.epub", out / "epub" / "mathematics.epub"
+    data = {p: p.read_bytes() for p in (gone, edited)}
+    gone.unlink()
+    edited.write_bytes(data[edited][:-10])
+    again = build(source, out, options)
+    assert again.stats.per_format == {"epub": (0, 2)}
+    assert again.stats.answers_converted == 0 and again.stats.pieces_made == 0
+    assert again.stats.pieces_from_cache == first.stats.pieces_made == 5  # 3 pages, 2 indexes
+    assert {p: p.read_bytes() for p in (gone, edited)} == data
+    gone.unlink()
+    third = build(source, out, options)
+    assert third.stats.per_format == {"epub": (1, 1)} and third.written == (gone,)
+    assert gone.read_bytes() == data[gone]
+
+
 def test_no_cache_reads_and_keeps_nothing_and_rewrites_every_file(tmp_path):
     source, out = _site(tmp_path / "in"), tmp_path / "out"
     build(source, out, MARKDOWN)
@@ -103,17 +128,19 @@ def test_a_deleted_cache_gives_the_same_files(tmp_path):
 
 def test_keys_do_not_depend_on_where_the_source_or_the_cache_is(tmp_path):
     """The same articles in two folders, built with one --cache-dir: the second build finds
-    every unit's key in the cache (no absolute path or mtime is in a key). It takes the EPUB
-    books from it; the Markdown shards, whose bytes the cache does not keep, are made again
-    for the new OUT, under the same keys."""
+    every unit's key in the cache (no absolute path or mtime is in a key). The cache keeps
+    neither books nor shards as bytes: each EPUB book is zipped again from its cached pages
+    (no answer converted, no page made), and the Markdown shards are made again, all under
+    the same keys."""
     cache_dir = tmp_path / "shared-cache"
     options = BuildOptions(formats=("epub", "markdown"), cache_dir=cache_dir)
     first = build(_site(tmp_path / "a"), tmp_path / "out-a", options)
     other = shutil.copytree(tmp_path / "a", tmp_path / "elsewhere" / "b")
     result = build(other, tmp_path / "out-b", options)
     books = first.stats.per_format["epub"][1]
-    assert result.stats.per_format == {"epub": (books, 0), "markdown": (0, 2)}
-    assert result.stats.answers_converted == 0
+    assert result.stats.per_format == {"epub": (0, books), "markdown": (0, 2)}
+    assert result.stats.answers_converted == 0 and result.stats.pieces_made == 0
+    assert result.stats.pieces_from_cache == first.stats.pieces_made
     assert _files(tmp_path / "out-a") == _files(tmp_path / "out-b")
     assert [p.read_bytes() for p in sorted((tmp_path / "out-a" / "epub").glob("*.epub"))] \
         == [p.read_bytes() for p in sorted((tmp_path / "out-b" / "epub").glob("*.epub"))]

@@ -111,7 +111,10 @@ class EpubWriter(Writer):
                     lambda: (book, link_table(self.collection, book.articles), css,
                              self.collection.base_url, printed, math),
                     Answers(book.articles, pandoc_math(math)),
-                    pieces=lambda: piece_keys(book, printed, page_base, self.keys.entry))
+                    pieces=lambda: piece_keys(book, printed, page_base, self.keys.entry),
+                    # the cache keeps the pages, compressed as the zip holds them: a book
+                    # missing from OUT is zipped again from them, so its bytes are not kept
+                    keep_files=False)
 
     def _stylesheet(self) -> bytes:
         path = stylesheet(self.options.stylesheet, "epub.css")
