@@ -74,7 +74,7 @@ def start_order(classes: Sequence[type[Writer]]) -> list[type[Writer]]:
     """The order a build starts its writers in: `run_order`, but the writers that need no
     answer HTML (`Writer.converts_answers`) and use nothing from another writer first. Their
     units then run ahead of pandoc's batches, and the driver writes their files while pandoc
-    converts the answers, instead of after it, when only it would be busy."""
+    converts many answers, instead of after it, when only it would be busy."""
     order = run_order(classes)
     early = [cls for cls in order if not cls.converts_answers and not cls.uses]
     return early + [cls for cls in order if cls not in early]
@@ -154,8 +154,8 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                             finished(writer)
                         else:
                             engine.start(writer, units)
-                        # the read cache's entries, stored while the first units run (not
-                        # after pandoc, when the driver has the books to collect)
+                        # the read cache's entries, stored once the first writer's units are
+                        # on the executor (not at the end, when the driver has books to collect)
                         reading.flush()
                     engine.finish_all(then=finished)
                 except BaseException:

@@ -120,10 +120,11 @@ class Cache(NoCache):
                 db = sqlite3.connect(self.folder / DATABASE, timeout=60, isolation_level=None)
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
-                # No checkpoint while a build runs: a checkpoint fsyncs the database, and on a
-                # journalling file system an fsync waits for the files the build wrote
-                # meanwhile (at SQLite's default, every 4 MB, it held up the writing of a cold
-                # build's 24,000 files by a fifth of the build's time). `close` checkpoints.
+                # No checkpoint of SQLite's own while a build runs: a checkpoint fsyncs the
+                # database, and on a journalling file system an fsync waits for the files the
+                # build wrote meanwhile (at SQLite's default, every 4 MB, it held up the writing
+                # of a cold build's 24,000 files by a fifth of the build's time). The build
+                # calls `checkpoint` when it writes no files, and `close` checkpoints.
                 db.execute("PRAGMA wal_autocheckpoint=0")
                 db.executescript(_SCHEMA)
             except (OSError, sqlite3.Error) as error:
@@ -197,14 +198,13 @@ class Cache(NoCache):
         waits for pandoc and writes no files, so that `close` has less to move at the end."""
         if self._db is not None:
             self.commit()
-            try:
+            try:  # only a head start on `close`'s work: a failure here stops nothing
                 self._db.execute("COMMIT")
                 self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error as error:
-                raise BuildError(f"could not write the cache in {self.folder}: {error}") from None
-            finally:
-                if not self._db.in_transaction:
-                    self._db.execute("BEGIN")
+            except sqlite3.Error:
+                pass
+            if not self._db.in_transaction:
+                self._db.execute("BEGIN")
 
     def close(self) -> None:
         """Commit, move the write-ahead log into the database, and close (a build calls it

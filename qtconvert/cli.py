@@ -183,8 +183,9 @@ def _parser(with_formats: bool = True) -> argparse.ArgumentParser:
     sub.add_parser("formats", help="list the output formats (writers) available")
     c = sub.add_parser("cache", help="show or shrink the build cache",
                        description="The build cache (default OUT/.qtconvert-cache) keeps answer "
-                                   "HTML and finished books, volumes and files, so that a "
-                                   "rebuild makes only what changed. It is safe to delete.")
+                                   "HTML, EPUB pages, finished PDF volumes and decks, and what "
+                                   "each unit wrote, so that a rebuild makes only what changed. "
+                                   "It is safe to delete.")
     c.add_argument("action", choices=("info", "prune"),
                    help="info: entries and size by kind; prune: remove the least recently "
                         "used entries")

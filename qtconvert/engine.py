@@ -19,8 +19,9 @@ For each writer, in the build's order:
 The units of a writer are submitted before the previous writer's are collected, so the formats'
 units run side by side; a writer that `uses` what another `provides` waits for it. The build
 starts the formats that need no pandoc first (`build.start_order`): once pandoc's batches are
-on the executor, behind their units, the driver collects those writers and writes their files
-while pandoc runs, rather than after it.
+on the executor, behind their units, and when they outnumber its workers, the driver collects
+those writers and writes their files while pandoc runs, rather than after it (an edit's few
+answers are awaited first, so that their books go to the executor sooner).
 """
 
 from __future__ import annotations
@@ -341,6 +342,9 @@ class Engine:
             body = self.cache.body(unit.key)
             data = dict(zip((rel for rel, _, _ in meta.files), body))
         except KeyError:
+            if unit.pieces is not None:  # `_reusable` found its files in OUT, at `start`
+                raise BuildError(f"{unit.name}: its files in {self.folder.root} changed while "
+                                 "the build ran; build again") from None
             if unit.answers is not None:  # made again it would need pandoc's HTML
                 raise BuildError(f"the cache in {self.cache.folder} lacks the files of "
                                  f"{unit.name}; build with --no-cache, or remove it") from None

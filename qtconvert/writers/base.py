@@ -180,7 +180,8 @@ class Writer:
     #: (the driver runs that writer first)
     uses: ClassVar[tuple[str, ...]] = ()
     #: its units need answer HTML from pandoc (`Unit.answers`); the formats that need none
-    #: start first in a build, and the driver writes their files while pandoc converts
+    #: start first in a build, and the driver writes their files while pandoc converts (when
+    #: it has many answers to convert)
     converts_answers: ClassVar[bool] = False
 
     def __init__(self, collection: Collection, selected: Collection, out: OutputFolder,

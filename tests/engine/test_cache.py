@@ -27,8 +27,9 @@ def test_an_entry_is_read_back_after_commit_and_close(tmp_path):
 
 
 def test_the_log_grows_while_a_build_writes_and_is_moved_into_the_database_on_close(tmp_path):
-    """No checkpoint (and its fsync) while the build runs: the entries stay in the write-ahead
-    log until `close`, which moves them into the database and empties the log."""
+    """No checkpoint of SQLite's own (and its fsync) while the build writes: the entries stay
+    in the write-ahead log until `checkpoint` or `close`, which moves them into the database
+    and empties the log."""
     cache = Cache(tmp_path / "c")
     for n in range(3):
         cache.put(f"k{n}", "unit:x", "meta", b"x" * 3_000_000)

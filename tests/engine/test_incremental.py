@@ -344,7 +344,8 @@ def test_cache_survives_a_killed_build(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while (_committed(database, "unit:epub") == 0 and proc.poll() is None
+        # the answers are committed once pandoc is done, before the books are made
+        while (_committed(database, "answer-html") == 0 and proc.poll() is None
                and time.monotonic() < deadline):
             time.sleep(0.01)
     finally:
@@ -355,14 +356,12 @@ def test_cache_survives_a_killed_build(tmp_path):
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL, \
         f"the build ended (status {proc.returncode}) before it could be killed: {stderr[-2000:]}"
-    books, pages = _committed(database, "unit:epub"), _committed(database, "piece:epub")
-    answers_committed = _committed(database, "answer-html")
+    pages, answers = _committed(database, "piece:epub"), _committed(database, "answer-html")
     rebuilt = scenario.step("a killed build")
     # The killed build's files are in no manifest (OUT's is written when a build ends), and
     # the cache keeps no unit's bytes here (`Unit.keep_files`): every unit is made again. But
-    # each page and answer the killed build committed is taken from the cache, none other.
-    assert books >= 1 and pages >= 1
+    # each answer and page the killed build committed is taken from the cache.
+    assert answers >= 1
     assert (rebuilt.stats.from_cache, rebuilt.stats.rebuilt) == (0, rebuilt.stats.units)
     assert rebuilt.stats.pieces_from_cache == pages
-    articles = len(rebuilt.collection)
-    assert rebuilt.stats.answers_converted <= articles - answers_committed
+    assert rebuilt.stats.answers_converted <= len(rebuilt.collection) - answers
