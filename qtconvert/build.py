@@ -135,7 +135,8 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
                                   "earlier build wrote and this one did not")
 
         try:
-            with executor(options.executor, options.jobs, options.scheduler) as pool:
+            with executor(options.executor, options.jobs, options.scheduler,
+                          shared=collection.articles) as pool:
                 # each article hashed once per build at most (not at all when the read cache
                 # kept the collection with its keys)
                 keys = ArticleKeys(collection, collection.key_entries)

@@ -5,7 +5,10 @@ Markdown files) is a picklable call that returns bytes, submitted to a
 `concurrent.futures.Executor`:
 
 - `local` (the default): a pool of `jobs` worker processes on this machine; with one job, the
-  work runs in this process, in order (`InlineExecutor`), which costs nothing to start;
+  work runs in this process, in order (`InlineExecutor`), which costs nothing to start. The
+  workers are forked once the build has read its articles (`shared`), so they hold them
+  already: an article of the build travels to them as its place in that list, not as its
+  fields (`_Shared`), which halves what the driver pickles for the units;
 - `dask`: a Dask distributed cluster (`pip install qtconvert[dask]`), at `scheduler`
   (`tcp://HOST:PORT`), or a LocalCluster of `jobs` worker processes when none is given. The
   workers need the installed package and nothing else: calls carry their inputs and return
@@ -25,9 +28,11 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 from .errors import UsageError
+from .model import Article
 
 __all__ = ["job_count", "EXECUTORS", "InlineExecutor", "executor", "check_executor",
            "die_with_parent"]
@@ -71,10 +76,54 @@ def check_executor(kind: str, scheduler: str | None) -> None:
                              "'qtconvert[dask]'") from None
 
 
+class _Shared:
+    """The articles a local pool's workers hold from the fork (`executor(shared=...)`): one
+    build's at a time. An article among them is pickled for the pool as its place in the
+    list (with the build's number, which a worker forked for another build does not know);
+    any other article, and every article sent elsewhere (Dask, files), as its fields."""
+
+    lock = threading.Lock()
+    articles: tuple[Article, ...] = ()
+    places: dict[int, int] = {}  # id(article) -> its place
+    generation = 0
+
+    @classmethod
+    @contextmanager
+    def holding(cls, articles: tuple[Article, ...]) -> Iterator[None]:
+        if not articles or not cls.lock.acquire(blocking=False):  # another build's, in use
+            yield
+            return
+        try:
+            cls.generation += 1
+            cls.articles, cls.places = articles, {id(a): n for n, a in enumerate(articles)}
+            yield
+        finally:
+            cls.articles, cls.places = (), {}
+            cls.lock.release()
+
+    @classmethod
+    def reduce(cls, article: Article) -> tuple:
+        n = cls.places.get(id(article))
+        if n is not None and cls.articles[n] is article:
+            return _shared_article, (cls.generation, n)
+        return article.__reduce__()
+
+
+def _shared_article(generation: int, n: int) -> Article:
+    """In a worker: the article at place `n` of the articles it was forked with."""
+    if generation != _Shared.generation or n >= len(_Shared.articles):
+        raise RuntimeError("a worker of another build was sent an article by its place")
+    return _Shared.articles[n]
+
+
+ForkingPickler.register(Article, _Shared.reduce)
+
+
 @contextmanager
-def executor(kind: str = "local", jobs: int = 0, scheduler: str | None = None
-             ) -> Iterator[Executor]:
-    """The executor of a build (see the module's text); shut down when the block ends."""
+def executor(kind: str = "local", jobs: int = 0, scheduler: str | None = None,
+             shared: tuple[Article, ...] = ()) -> Iterator[Executor]:
+    """The executor of a build (see the module's text); shut down when the block ends.
+    `shared`: the build's articles, which a local pool's workers are forked with."""
     check_executor(kind, scheduler)
     n = job_count(jobs)
     if kind == "dask":
@@ -88,12 +137,13 @@ def executor(kind: str = "local", jobs: int = 0, scheduler: str | None = None
     # build opens threads of its own
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
     # a worker dies with the build, even one killed by SIGKILL (and so do its own children)
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
-                               initializer=die_with_parent, initargs=(os.getpid(),))
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    with _Shared.holding(shared if method == "fork" else ()):
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def die_with_parent(parent: int) -> None:
