@@ -80,7 +80,10 @@ class _Shared:
     """The articles a local pool's workers hold from the fork (`executor(shared=...)`): one
     build's at a time. An article among them is pickled for the pool as its place in the
     list (with the build's number, which a worker forked for another build does not know);
-    any other article, and every article sent elsewhere (Dask, files), as its fields."""
+    any other article, and every article sent elsewhere (Dask, files), as its fields. Only
+    the pool that `executor` makes is forked holding them: while it runs, the build sends its
+    articles to no other process pool (one started before it, or by forkserver or spawn, could
+    not find them, and would say so)."""
 
     lock = threading.Lock()
     articles: tuple[Article, ...] = ()
