@@ -111,7 +111,7 @@ def make_book(book: Book, table: Collection, css: bytes, base_url: str,
     package.add(Item("title.xhtml", XHTML, spine=True), document(
         book.title, title_page(book, edition, base_url), lang,
         body_attrs=' epub:type="frontmatter"', accent=accent))
-    index = memo.get(INDEX)
+    index: IndexValue | None = memo.get(INDEX)
     if index is None:  # its pages finished and compressed, as the zip holds them
         index = made[INDEX] = tuple(
             (page.href, deflate(document(page.title, page.body, lang,
