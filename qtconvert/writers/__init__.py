@@ -4,6 +4,8 @@ package's, so the list of formats is the registry and nothing else."""
 
 from __future__ import annotations
 
+import functools
+import sys
 from importlib.metadata import EntryPoint, entry_points
 
 from ..errors import UsageError
@@ -19,6 +21,13 @@ GROUP = "qtconvert.writers"
 def _entry_points() -> dict[str, EntryPoint]:
     """name -> entry point; qtconvert's own first, then others in name order. A second
     registration of a taken name is ignored (a plugin cannot replace a built-in format)."""
+    return dict(_registered(tuple(sys.path)))
+
+
+@functools.lru_cache(maxsize=4)
+def _registered(path: tuple[str, ...]) -> dict[str, EntryPoint]:
+    """`_entry_points` for the distributions on `path` (`sys.path`): looked for once, not at
+    every `get_writer` (each look reads the metadata of every installed distribution)."""
     found = sorted(entry_points(group=GROUP),
                    key=lambda ep: (ep.value.split(".")[0] != "qtconvert", ep.name))
     points: dict[str, EntryPoint] = {}

@@ -7,10 +7,10 @@ colour is whichever of white or near-black contrasts more with the cover colour.
 from __future__ import annotations
 
 import textwrap
-from xml.sax.saxutils import escape
 
 from ...model.books import Book, counted
 from ...render.colours import BLACK, WHITE, contrast
+from .xhtml import xml_attr, xml_text
 
 __all__ = ["cover_svg", "cover_page", "title_page", "text_colour", "contrast",
            "accent_colour", "DEFAULT_ACCENT"]
@@ -66,18 +66,18 @@ def cover_svg(book: Book) -> bytes:
     title = []
     for line in lines:
         title.append(f'<text x="{MARGIN}" y="{y}" font-size="{size}" font-weight="700">'
-                     f"{escape(line)}</text>")
+                     f"{xml_text(line)}</text>")
         y += int(size * 1.12)
     sub_size, sub = _subtitle_lines(book.subtitle)
     subtitle = []
     y += 40
     for line in sub:
         subtitle.append(f'<text x="{MARGIN}" y="{y}" font-size="{sub_size}" opacity="0.9">'
-                        f"{escape(line)}</text>")
+                        f"{xml_text(line)}</text>")
         y += int(sub_size * 1.28)
     subjects = " · ".join(book.subjects)
     subjects = subjects if len(subjects) <= 44 else f"{len(book.subjects)} subjects"
-    label = escape(f"{book.title}. {book.subtitle}")
+    label = xml_text(f"{book.title}. {book.subtitle}")
     svg = f"""<?xml version="1.0" encoding="utf-8"?>
 <svg xmlns="http://www.w3.org/2000/svg" version="1.1" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="cover-title">
 <title id="cover-title">{label}</title>
@@ -99,8 +99,8 @@ def cover_svg(book: Book) -> bytes:
 <g fill="{ink}" font-family="'Helvetica Neue', Arial, 'DejaVu Sans', sans-serif">
 {chr(10).join(subtitle)}
 <rect x="{MARGIN}" y="2170" width="{WIDTH - 2 * MARGIN}" height="4" opacity="0.6"/>
-<text x="{MARGIN}" y="2270" font-size="56">{escape(subjects)}</text>
-<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{escape(count)}</text>
+<text x="{MARGIN}" y="2270" font-size="56">{xml_text(subjects)}</text>
+<text x="{MARGIN}" y="2360" font-size="52" opacity="0.85">{xml_text(count)}</text>
 </g>
 </svg>
 """
@@ -109,7 +109,7 @@ def cover_svg(book: Book) -> bytes:
 
 def cover_page(book: Book, image_href: str) -> str:
     """The body of the cover page: the cover image, scaled to the screen."""
-    alt = escape(f"Cover: {book.title}, {book.subtitle}", {'"': "&quot;"})
+    alt = xml_attr(f"Cover: {book.title}, {book.subtitle}")
     return (f'<section class="qt-cover">'
             f'<img epub:type="cover" role="doc-cover" src="{image_href}" alt="{alt}"/></section>')
 
@@ -119,12 +119,12 @@ def title_page(book: Book, edition: str, source: str) -> str:
     (No series line: the subtitle is "QuickTakes study guide" unless a recipe says otherwise.)"""
     subjects = ", ".join(book.subjects)
     return (f'<section epub:type="titlepage" class="qt-titlepage">\n'
-            f'<h1 class="qt-title">{escape(book.title)}</h1>\n'
-            f'<p class="qt-subtitle">{escape(book.subtitle)}</p>\n'
-            f'<p class="qt-count">{escape(counted(len(book.articles), "question and answer"))}'
-            f'{" in " + escape(subjects) if len(book.subjects) > 1 else ""}</p>\n'
+            f'<h1 class="qt-title">{xml_text(book.title)}</h1>\n'
+            f'<p class="qt-subtitle">{xml_text(book.subtitle)}</p>\n'
+            f'<p class="qt-count">{xml_text(counted(len(book.articles), "question and answer"))}'
+            f'{" in " + xml_text(subjects) if len(book.subjects) > 1 else ""}</p>\n'
             f'<div class="qt-imprint">\n<p>Published by QuickTakes</p>\n'
-            f'<p>Edition of {escape(edition)}</p>\n'
-            f'<p>Every answer is also online at <a class="qt-external" href="{escape(source)}">'
-            f'{escape(source.split("//", 1)[-1])}</a>. Links to questions in this book stay '
+            f'<p>Edition of {xml_text(edition)}</p>\n'
+            f'<p>Every answer is also online at <a class="qt-external" href="{xml_text(source)}">'
+            f'{xml_text(source.split("//", 1)[-1])}</a>. Links to questions in this book stay '
             f'inside it; the others open the website.</p>\n</div>\n</section>')

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
 
 from ...model import Article
 from ...model.books import question_order
 from ...render.keyword_index import SYMBOLS, IndexEntry, group_label, keyword_index
 from ...render.typography import curly_quotes
+from .xhtml import xml_text
 
 __all__ = ["IndexPage", "build_index"]
 
@@ -43,7 +43,7 @@ def build_index(articles: Sequence[Article], href_for: Callable[[Article], str],
     def group(letter: str, level: int) -> str:
         items = "\n".join(_entry(e.term, e.articles, href_for) for e in letters[letter])
         return (f'<section epub:type="index-group" id="{ids[letter]}">\n'
-                f"<h{level}>{escape(_label(letter))}</h{level}>\n"
+                f"<h{level}>{xml_text(_label(letter))}</h{level}>\n"
                 f'<ul epub:type="index-entry-list" class="qt-index-list">\n{items}\n</ul>\n'
                 f"</section>")
 
@@ -63,15 +63,15 @@ _label = group_label
 
 def _page(title: str, bar: str, body: str) -> str:
     return (f'<section epub:type="index" role="doc-index" class="qt-index">\n'
-            f"<h1>{escape(title)}</h1>\n{bar}\n{body}\n</section>")
+            f"<h1>{xml_text(title)}</h1>\n{bar}\n{body}\n</section>")
 
 
 def _entry(term: str, articles: Sequence[Article], href_for: Callable[[Article], str]) -> str:
     ordered = question_order(articles)
     locators = "".join(f'<li><a epub:type="index-locator" href="{href_for(a)}">'
-                       f"{escape(curly_quotes(a.question))}</a></li>" for a in ordered)
+                       f"{xml_text(curly_quotes(a.question))}</a></li>" for a in ordered)
     return (f'<li epub:type="index-entry"><span epub:type="index-term" class="qt-term">'
-            f'{escape(curly_quotes(term))}</span><ul epub:type="index-locator-list" class="qt-locators">{locators}</ul></li>')
+            f'{xml_text(curly_quotes(term))}</span><ul epub:type="index-locator-list" class="qt-locators">{locators}</ul></li>')
 
 
 def _letter_bar(order: list[str], hrefs: dict[str, str], current: str | None) -> str:
@@ -79,7 +79,7 @@ def _letter_bar(order: list[str], hrefs: dict[str, str], current: str | None) ->
     for letter in order:
         label = "#" if letter == SYMBOLS else letter
         if letter == current:
-            links.append(f'<li><span aria-current="page">{escape(label)}</span></li>')
+            links.append(f'<li><span aria-current="page">{xml_text(label)}</span></li>')
         else:
-            links.append(f'<li><a href="{hrefs[letter]}">{escape(label)}</a></li>')
+            links.append(f'<li><a href="{hrefs[letter]}">{xml_text(label)}</a></li>')
     return f'<nav class="qt-letters" aria-label="Index letters"><ul>{"".join(links)}</ul></nav>'

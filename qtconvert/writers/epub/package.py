@@ -13,14 +13,13 @@ XML declaration as our pages. `dcterms:modified` comes from ebooklib's `mtime` w
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import io
 import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-
-from ebooklib import epub
-from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
+from typing import Any
 
 __all__ = ["Item", "Metadata", "EpubPackage", "Deflated", "deflate", "CONTENT_DIR",
            "OPF_PATH"]
@@ -69,7 +68,7 @@ class EpubPackage:
         self.metadata = metadata
         self.items: list[Item] = []
         self.compresslevel = compresslevel
-        self.book = epub.EpubBook()
+        self.book = _ebooklib().EpubBook()
         self._hrefs: set[str] = set()
         self._deflated: dict[str, Deflated] = {}  # zip path -> its entry, compressed already
 
@@ -84,7 +83,7 @@ class EpubPackage:
             self._deflated[f"{CONTENT_DIR}/{item.href}"] = data
             data = b""  # ebooklib's content; `_DatedZipFile` writes the deflated entry
         self.items.append(item)
-        resource = epub.EpubItem(uid=_item_id(item.href), file_name=item.href,
+        resource = _ebooklib().EpubItem(uid=_item_id(item.href), file_name=item.href,
                                  media_type=item.media_type, content=data)
         resource.properties = item.properties.split()  # ebooklib writes them to the manifest
         self.book.add_item(resource)
@@ -96,7 +95,7 @@ class EpubPackage:
         document and the resources in the order added, every entry dated `modified`."""
         self._set_metadata()
         buffer = io.BytesIO()
-        writer = _Writer(buffer, self.book, {"mtime": self.metadata.modified,
+        writer = _writer_class()(buffer, self.book, {"mtime": self.metadata.modified,
                                              "compresslevel": self.compresslevel,
                                              "deflated": self._deflated})
         writer.process()
@@ -143,28 +142,43 @@ class EpubPackage:
             book.add_metadata(None, "meta", "", {"name": "cover", "content": _item_id(cover.href)})
 
 
-class _Writer(epub.EpubWriter):
+def _ebooklib() -> Any:
+    """`ebooklib.epub`, imported when a book is made (with lxml, a fiftieth of a second that a
+    rebuild taking every book from the cache does not spend)."""
+    from ebooklib import epub
+
+    return epub
+
+
+@functools.cache
+def _writer_class() -> type:
     """ebooklib's writer, reproducible: the zip entries carry the `mtime` option's date, not
     the clock (ebooklib 0.20 leaves that to `zipfile`)."""
+    from lxml import etree  # ebooklib's own XML library: its writer hands us lxml elements
 
-    def write(self) -> None:  # ebooklib's order: mimetype, container, OPF, items
-        self.out = _DatedZipFile(self.file_name, self.options["mtime"],
-                                 self.options["compresslevel"], self.options["deflated"])
-        self.out.writestr("mimetype", "application/epub+zip", compress_type=zipfile.ZIP_STORED)
-        self._write_container()
-        self._write_opf()
-        self._write_items()
-        self.out.close()
+    class Writer(_ebooklib().EpubWriter):
+        def write(self) -> None:  # ebooklib's order: mimetype, container, OPF, items
+            self.out = _DatedZipFile(self.file_name, self.options["mtime"],
+                                     self.options["compresslevel"], self.options["deflated"])
+            self.out.writestr("mimetype", "application/epub+zip",
+                              compress_type=zipfile.ZIP_STORED)
+            self._write_container()
+            self._write_opf()
+            self._write_items()
+            self.out.close()
 
-    def _write_opf_spine(self, root, ncx_id) -> None:
-        super()._write_opf_spine(root, ncx_id)
-        if ncx_id is None:  # no NCX: the attribute would point at nothing (EPUBCheck error)
-            del root.find("spine").attrib["toc"]
+        def _write_opf_spine(self, root, ncx_id) -> None:
+            super()._write_opf_spine(root, ncx_id)
+            if ncx_id is None:  # no NCX: the attribute would point at nothing (EPUBCheck error)
+                del root.find("spine").attrib["toc"]
 
-    def _write_opf_file(self, root) -> None:
-        # lxml would write the declaration with single quotes; ours matches every page's
-        opf = etree.tostring(root, pretty_print=True, encoding="utf-8", xml_declaration=False)
-        self.out.writestr(OPF_PATH, _XML_DECLARATION + opf)
+        def _write_opf_file(self, root) -> None:
+            # lxml would write the declaration with single quotes; ours matches every page's
+            opf = etree.tostring(root, pretty_print=True, encoding="utf-8",
+                                 xml_declaration=False)
+            self.out.writestr(OPF_PATH, _XML_DECLARATION + opf)
+
+    return Writer
 
 
 class _DatedZipFile(zipfile.ZipFile):

@@ -23,7 +23,7 @@ from ...render.typography import curly_quotes
 from .mathml import finish_math
 from .pages import add_page_breaks
 
-__all__ = ["document", "serialize", "article_document", "STYLESHEET"]
+__all__ = ["document", "serialize", "article_document", "xml_attr", "xml_text", "STYLESHEET"]
 
 STYLESHEET = "style.css"
 # characters XML 1.0 forbids; a stray one would make the whole book unreadable
@@ -48,14 +48,14 @@ def _write(el: ET.Element, out: list[str]) -> None:
         return
     attrib = el.attrib
     if attrib:
-        out.append("<" + tag + "".join([f' {key}="{_attr(value)}"'
+        out.append("<" + tag + "".join([f' {key}="{xml_attr(value)}"'
                                         for key, value in attrib.items()]))
     else:
         out.append("<" + tag)
     text = el.text
     if text or len(el):
         if text:
-            out.append(">" + _text(text))
+            out.append(">" + xml_text(text))
         else:
             out.append(">")
         for child in el:
@@ -65,10 +65,11 @@ def _write(el: ET.Element, out: list[str]) -> None:
         out.append(" />")
     tail = el.tail
     if tail:
-        out.append(_text(tail))
+        out.append(xml_text(tail))
 
 
-def _text(s: str) -> str:
+def xml_text(s: str) -> str:
+    """`s` as XML character data: `&`, `<` and `>` escaped."""
     if "&" in s:
         s = s.replace("&", "&amp;")
     if "<" in s:
@@ -78,8 +79,10 @@ def _text(s: str) -> str:
     return s
 
 
-def _attr(s: str) -> str:
-    s = _text(s)
+def xml_attr(s: str) -> str:
+    """`s` as a double-quoted XML attribute's value (white space other than spaces kept as
+    character references)."""
+    s = xml_text(s)
     if '"' in s:
         s = s.replace('"', "&quot;")
     if "\n" in s or "\t" in s or "\r" in s:
@@ -92,11 +95,11 @@ def document(title: str, body: str, language: str, *, body_attrs: str = "",
     """A complete XHTML5 content document around `body` markup; `accent` (`#rrggbb`) is the
     book's colour, which epub.css reads as `--qt-accent`."""
     lang = quote(language, safe="-")
-    style = f' style="--qt-accent: {_attr(accent)}"' if accent else ""
+    style = f' style="--qt-accent: {xml_attr(accent)}"' if accent else ""
     text = (f'<?xml version="1.0" encoding="utf-8"?>\n<!DOCTYPE html>\n'
             f'<html xmlns="http://www.w3.org/1999/xhtml" '
             f'xmlns:epub="http://www.idpf.org/2007/ops" xml:lang="{lang}" lang="{lang}"{style}>\n'
-            f'<head>\n<meta charset="utf-8"/>\n<title>{_text(title)}</title>\n'
+            f'<head>\n<meta charset="utf-8"/>\n<title>{xml_text(title)}</title>\n'
             f'<link rel="stylesheet" type="text/css" href="{STYLESHEET}"/>{head_extra}\n</head>\n'
             f'<body{body_attrs}>\n{body}\n</body>\n</html>\n')
     if _NOT_XML.search(text):

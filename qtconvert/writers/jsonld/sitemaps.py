@@ -13,7 +13,7 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from xml.sax.saxutils import escape
+from html import escape
 
 __all__ = ["INDEX_NAME", "MAX_URLS", "MAX_BYTES", "Entry", "sitemap_files", "gzip_bytes"]
 
@@ -25,7 +25,6 @@ _NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n'
 _URLSET = (_HEAD + f'<urlset xmlns="{_NS}">\n').encode(), b"</urlset>\n"
 _INDEX = (_HEAD + f'<sitemapindex xmlns="{_NS}">\n').encode(), b"</sitemapindex>\n"
-_QUOTES = {'"': "&quot;", "'": "&apos;"}  # the protocol asks for all five entities
 
 
 def sitemap_files(groups: Mapping[str, Sequence[Entry]], base_url: str, *, gzip: bool = False,
@@ -65,8 +64,12 @@ def _split(entries: Sequence[Entry], max_urls: int, max_bytes: int
 
 
 def _tag(tag: str, loc: str, lastmod: str) -> bytes:
-    return (f"<{tag}><loc>{escape(loc, _QUOTES)}</loc><lastmod>{lastmod}</lastmod></{tag}>\n"
-            .encode())
+    return f"<{tag}><loc>{_entities(loc)}</loc><lastmod>{lastmod}</lastmod></{tag}>\n".encode()
+
+
+def _entities(text: str) -> str:
+    """`text` with the five characters the protocol asks to escape as entities."""
+    return escape(text, quote=False).replace('"', "&quot;").replace("'", "&apos;")
 
 
 def _document(frame: tuple[bytes, bytes], items: list[bytes]) -> bytes:
