@@ -302,8 +302,7 @@ class Engine:
             key = digest("combine", writer.name, self.code, tuple(u.key for u in units), extra)
             last = self.cache.meta([key]).get(key) if not made else None
             if isinstance(last, UnitMeta) and all(self.folder.holds(*f) for f in last.files):
-                for rel, d, n in last.files:
-                    self.folder.keep_unchanged(rel, d, n)
+                self.folder.keep_all_unchanged(last.files)
                 for message in last.notes:
                     self.progress.note(message)
                 return
@@ -336,8 +335,7 @@ class Engine:
 
     def _cached_files(self, unit: Unit, meta: UnitMeta) -> Iterator[tuple[Path, bytes]]:
         """The files of a unit from the cache that OUT does not hold as they are."""
-        todo = [(rel, d, n) for rel, d, n in meta.files
-                if not (self.reuse_files and self.folder.keep_unchanged(rel, d, n))]
+        todo = self.folder.keep_all_unchanged(meta.files) if self.reuse_files else meta.files
         if not todo:
             return
         try:

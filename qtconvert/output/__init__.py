@@ -393,17 +393,26 @@ class OutputFolder:
     def keep_unchanged(self, rel: str, digest: str, size: int) -> bool:
         """When the file at `rel` (inside the folder, with `/`) holds what an earlier build wrote
         there and that was `digest` (SHA-256) of `size` bytes, count it as written by this
-        build without writing it, and return True; else False (write it). Works on strings:
-        a rebuild asks this of every one of tens of thousands of files."""
-        full = self._unchanged(rel, digest, size)
-        if full is None:
-            return False
-        if full in self._seen:
-            raise BuildError(f"{full} was already written in this build (two articles or books "
-                             "map to the same output file)")
-        self._seen.add(full)
-        self._kept.append(full)
-        return True
+        build without writing it, and return True; else False (write it)."""
+        return not self.keep_all_unchanged([(rel, digest, size)])
+
+    def keep_all_unchanged(self, files: Iterable[tuple[str, str, int]]
+                           ) -> list[tuple[str, str, int]]:
+        """`keep_unchanged` of each `(rel, digest, size)`; returns those not kept, to write.
+        Works on strings: a rebuild asks this of every one of tens of thousands of files."""
+        todo = []
+        unchanged, seen, kept = self._unchanged, self._seen, self._kept
+        for file in files:
+            full = unchanged(*file)
+            if full is None:
+                todo.append(file)
+            elif full in seen:
+                raise BuildError(f"{full} was already written in this build (two articles or "
+                                 "books map to the same output file)")
+            else:
+                seen.add(full)
+                kept.append(full)
+        return todo
 
     def _relative(self, path: Path) -> str:
         return str(path)[len(str(self.root)) + 1:].replace(os.sep, "/")

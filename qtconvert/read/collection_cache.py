@@ -1,10 +1,10 @@
 """A folder's finished collection, kept in the build cache, and patched when few files changed.
 
 `load` with a cache keeps the collection it made (after the filters) in one place per folder,
-`base_url` and filters (`slot`), with what it was made of (`Kept`): every file's name and
-entry key, its parse diagnostics, where its article is, what each filter said of each article,
-each article's key entry (`ArticleKeys.entries`) and the lookups its rewrite may make
-(`model.lookups`). The articles themselves are kept in chunks of about `CHUNK` articles, cut
+`base_url` and filters (`slot`): its diagnostics and each article's key entry
+(`ArticleKeys.entries`) in `Kept`, and what it was made of in `KeptFiles`, read only to patch
+it: every file's name and entry key, its parse diagnostics, where its article is, what each
+filter said of each article, and the lookups its rewrite may make (`model.lookups`). The articles themselves are kept in chunks of about `CHUNK` articles, cut
 where an article's address hashes to a multiple of `CHUNK` (so that an added or removed file
 moves no other chunk's edges), each chunk under a key made of its articles' key entries and
 paths: an edit stores the chunk it changed, not the whole collection.
@@ -37,7 +37,7 @@ from ..package_data import code_fingerprint
 from . import parallel_read
 from .read_cache import Result, Sources
 
-__all__ = ["slot", "load", "Kept", "KIND", "CHUNK_KIND", "CHUNK"]
+__all__ = ["slot", "load", "Kept", "KeptFiles", "KIND", "CHUNK_KIND", "CHUNK"]
 
 KIND = "read:collection"  #: the kind of a folder's kept collection (`qtconvert cache info`)
 CHUNK_KIND = "read:articles"  #: the kind of a chunk of its articles
@@ -50,19 +50,28 @@ Filters = Callable[[Collection], Collection]
 
 @dataclasses.dataclass(frozen=True)
 class Kept:
-    """What a load of a folder kept, besides its articles: enough to patch it."""
+    """What a load of a folder kept, besides its articles: what a load that finds the same
+    files needs (the entry's meta). How the collection was made, to patch it, is `KeptFiles`
+    (the entry's body, read only to patch: a third of the whole, for the corpus)."""
 
     key: str  #: `Sources.key` of the files it was made of
+    diagnostics: tuple[tuple[str, str, str, str], ...]  #: the collection's, as (path, field, ...)
+    entries: dict[str, str]  #: each article's key entry, by url
+    chunks: tuple[tuple[str, int], ...]  #: (entry key, articles), in order
+    base_url: str
+    patchable: bool  #: its `KeptFiles` has the lookups to patch it
+
+
+@dataclasses.dataclass(frozen=True)
+class KeptFiles:
+    """How a kept collection was made of its files: enough to patch it."""
+
     files: tuple[str, ...]
     file_keys: tuple[str, ...]
-    diagnostics: tuple[tuple[str, str, str, str], ...]  #: the collection's, as (path, field, ...)
     problems: tuple[tuple[tuple[str, str, str], ...], ...]  #: per file: its parse diagnostics
     positions: tuple[int, ...]  #: per file: its article's index in the collection, or -1
     lookups: tuple[tuple[str, ...], ...] | None  #: per article; None: not to be patched
     said: tuple[tuple[tuple[tuple[str, str, str, str], ...], ...], ...]  #: per filter, article
-    entries: dict[str, str]  #: each article's key entry, by url
-    chunks: tuple[tuple[str, int], ...]  #: (entry key, articles), in order
-    base_url: str
 
 
 @dataclasses.dataclass
@@ -96,8 +105,9 @@ def load(sources: Sources, cache: NoCache, where: str, then: Filters | None,
         if kept.key == sources.key:
             return Collection(old, tuple(Diagnostic(*d) for d in kept.diagnostics),
                               kept.base_url, kept.entries), "kept"
-        if rewrites is not None and kept.lookups is not None:
-            made = _patch(sources, cache, kept, old, rewrites, collect, jobs)
+        how = _kept_files(cache, where) if rewrites is not None and kept.patchable else None
+        if rewrites is not None and how is not None:
+            made = _patch(sources, cache, kept, how, old, rewrites, collect, jobs)
             if made is not None:
                 return _keep(sources, cache, where, kept, made), "patched"
     results = sources.results(cache, jobs)
@@ -126,16 +136,16 @@ class _NoFilters:
 _NO_FILTERS = _NoFilters()
 
 
-def _patch(sources: Sources, cache: NoCache, kept: Kept, old: Sequence[Article],
+def _patch(sources: Sources, cache: NoCache, kept: Kept, how: KeptFiles, old: Sequence[Article],
            rewrites: ArticleRewrites, collect: Collect, jobs: int | None) -> _Made | None:
-    """The collection of `sources` made from `kept` (whose articles are `old`) by reading and
-    rewriting what changed; None when it cannot be (see the module's text)."""
+    """The collection of `sources` made from `kept` (whose articles are `old`, made `how`) by
+    reading and rewriting what changed; None when it cannot be (see the module's text)."""
     files, keys = sources.files, sources.keys
-    was = {name: j for j, name in enumerate(kept.files)}
+    was = {name: j for j, name in enumerate(how.files)}
     same = [was.get(f, -1) for f in files]  # the kept file each file is, or -1
-    same = [j if j >= 0 and kept.file_keys[j] == keys[i] else -1 for i, j in enumerate(same)]
+    same = [j if j >= 0 and how.file_keys[j] == keys[i] else -1 for i, j in enumerate(same)]
     changed = [i for i, j in enumerate(same) if j < 0]
-    gone = set(range(len(kept.files))).difference(same)
+    gone = set(range(len(how.files))).difference(same)
     if len(changed) + len(gone) > PATCH_UP_TO * max(len(files), 1):
         return None
     results: list[Result] = [None] * len(files)  # type: ignore[list-item]
@@ -143,21 +153,21 @@ def _patch(sources: Sources, cache: NoCache, kept: Kept, old: Sequence[Article],
         results[i] = result
     for i, j in enumerate(same):
         if j >= 0:
-            p = kept.positions[j]
+            p = how.positions[j]
             results[i] = (old[p] if p >= 0 else None,
-                          [Diagnostic(files[i], *d) for d in kept.problems[j]])
+                          [Diagnostic(files[i], *d) for d in how.problems[j]])
     collection, clashes = collect(files, results, sources.base_url)
     if clashes:
         return None
     # the lookups that find an article the changed and removed files held or hold
-    touched = [old[kept.positions[j]] for j in gone if kept.positions[j] >= 0]
+    touched = [old[how.positions[j]] for j in gone if how.positions[j] >= 0]
     touched += [results[i][0] for i in changed if results[i][0] is not None]  # type: ignore[misc]
     names = {name for a in touched for name in found_under(a)}
     before: dict[str, tuple[int, int]] = {}  # url -> (kept position, file), of kept articles
     for i, j in enumerate(same):
-        if j >= 0 and kept.positions[j] >= 0:
-            before[old[kept.positions[j]].url] = (kept.positions[j], i)
-    lookups = kept.lookups
+        if j >= 0 and how.positions[j] >= 0:
+            before[old[how.positions[j]].url] = (how.positions[j], i)
+    lookups = how.lookups
     assert lookups is not None
     made_lookups: list[tuple[str, ...]] = []
     redo: list[int] = []
@@ -179,7 +189,7 @@ def _patch(sources: Sources, cache: NoCache, kept: Kept, old: Sequence[Article],
     for p, article in zip(redo, rewritten):
         articles[p] = article
     said = []
-    for now_k, kept_k in zip(now, kept.said):
+    for now_k, kept_k in zip(now, how.said):
         said_k = dict(zip(redo, now_k))
         said.append([said_k[p] if p in said_k else _diagnostics(kept_k[before[a.url][0]])
                      for p, a in enumerate(articles)])
@@ -212,14 +222,14 @@ def _keep(sources: Sources, cache: NoCache, where: str, before: Kept | None, mad
     at = {a.url: p for p, a in enumerate(articles)}
     positions = tuple(at.get(a.url, -1) if a is not None and _kept_article(collection, a)
                       else -1 for a, _ in made.results)
-    kept = Kept(sources.key, tuple(sources.files), tuple(sources.keys),  # type: ignore[arg-type]
-                tuple(map(_row, collection.diagnostics)),
-                tuple(tuple(_row(d)[1:] for d in found) for _, found in made.results),
-                positions, made.lookups,
-                tuple(tuple(tuple(map(_row, per_article)) for per_article in per_filter)
-                      for per_filter in made.said),
-                entries, tuple(chunks), collection.base_url)
-    cache.put(where, KIND, kept)
+    kept = Kept(sources.key, tuple(map(_row, collection.diagnostics)), entries,  # type: ignore[arg-type]
+                tuple(chunks), collection.base_url, made.lookups is not None)
+    how = KeptFiles(tuple(sources.files), tuple(sources.keys),  # type: ignore[arg-type]
+                    tuple(tuple(_row(d)[1:] for d in found) for _, found in made.results),
+                    positions, made.lookups,
+                    tuple(tuple(tuple(map(_row, per_article)) for per_article in per_filter)
+                          for per_filter in made.said))
+    cache.put(where, KIND, kept, how)
     mine = {key for key, _ in chunks}
     cache.discard([key for key in held if key not in mine])
     cache.commit()
@@ -237,6 +247,15 @@ def _kept(cache: NoCache, where: str) -> Kept | None:
     """What `where` holds (None: nothing, or another qtconvert's)."""
     kept = cache.meta([where]).get(where)
     return kept if isinstance(kept, Kept) else None
+
+
+def _kept_files(cache: NoCache, where: str) -> KeptFiles | None:
+    """How the collection `where` holds was made (None: not known)."""
+    try:
+        how = cache.body(where)
+    except KeyError:
+        return None
+    return how if isinstance(how, KeptFiles) else None
 
 
 def _articles(cache: NoCache, kept: Kept) -> tuple[Article, ...] | None:

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import starmap
 from typing import Any
 
 from ..executor import job_count
@@ -117,5 +118,5 @@ def unpack(row: tuple[Any, ...] | None) -> Article | None:
     if row is None:
         return None
     values = list(row)
-    values[_RELATED] = tuple(RelatedLink(*link) for link in values[_RELATED])
+    values[_RELATED] = tuple(starmap(RelatedLink, values[_RELATED]))
     return Article(*values)
