@@ -194,7 +194,9 @@ class OutputFolder:
             if stale - self._manifest:
                 self._manifest |= stale
                 self._write_manifest()
-            self._as_read = {e: self._digests.get(e, "") for e in self._manifest}  # on disk
+            # on disk (without a killed build's journal, the digests are the manifest's)
+            self._as_read = ({e: self._digests.get(e, "") for e in self._manifest} if killed
+                             else dict(self._digests))
             self._journal = os.open(root / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                                     | os.O_APPEND, 0o644)
             os.write(self._journal, f"# qtconvert build, pid {os.getpid()}\n".encode())
@@ -212,19 +214,32 @@ class OutputFolder:
                 self._flush_journal()
                 self.sync()
                 shutil.rmtree(root / WORK_FOLDER, ignore_errors=True)
-                start = len(str(root)) + 1
-                mine = (str(p)[start:].replace(os.sep, "/") for p in self._seen)
-                if failed:  # a path claimed but never written is not listed
-                    mine = (e for e in mine if (root / e).is_file())
-                self._manifest = (self._manifest | set(mine)) - self._removed
-                self._digests = {e: d for e, d in self._digests.items() if e in self._manifest}
-                if ({e: self._digests.get(e, "") for e in self._manifest} != self._as_read
-                        or not (root / OUTPUT_MANIFEST).exists()):
-                    self._write_manifest()
+                if not (self._as_kept() and (root / OUTPUT_MANIFEST).exists()):
+                    self._update_manifest(failed)
                 os.unlink(root / _JOURNAL)  # all it held is in the manifest now
         finally:
             os.close(self._journal)
             self._unlock()
+
+    def _update_manifest(self, failed: bool) -> None:
+        """The manifest with the files this build wrote or kept, without those it swept."""
+        root = self.root
+        start = len(str(root)) + 1
+        mine = (str(p)[start:].replace(os.sep, "/") for p in self._seen)
+        if failed:  # a path claimed but never written is not listed
+            mine = (e for e in mine if (root / e).is_file())
+        self._manifest = (self._manifest | set(mine)) - self._removed
+        self._digests = {e: d for e, d in self._digests.items() if e in self._manifest}
+        if ({e: self._digests.get(e, "") for e in self._manifest} != self._as_read
+                or not (root / OUTPUT_MANIFEST).exists()):
+            self._write_manifest()
+
+    def _as_kept(self) -> bool:
+        """Whether the manifest stays as it was read: every file this build saw it kept (none
+        was claimed to be written, so no digest changed) and none was swept (a rebuild that
+        changed nothing need not go through the 24,000 entries of the corpus's)."""
+        return (len(self._seen) == len(self._kept) and not self._removed
+                and len(self._manifest) == len(self._as_read))
 
     def work_folder(self) -> Path:
         """A folder inside the output folder for tools' own temporary files (WeasyPrint's);

@@ -4,9 +4,10 @@
 `base_url` and filters (`slot`): its diagnostics and each article's key entry
 (`ArticleKeys.entries`) in `Kept`, and what it was made of in `KeptFiles`, read only to patch
 it: every file's name and entry key, its parse diagnostics, where its article is, what each
-filter said of each article, and the lookups its rewrite may make (`model.lookups`). The articles themselves are kept in chunks of about `CHUNK` articles, cut
-where an article's address hashes to a multiple of `CHUNK` (so that an added or removed file
-moves no other chunk's edges), each chunk under a key made of its articles' key entries and
+filter said of each article, and the lookups its rewrite may make (`model.lookups`). The
+articles themselves are kept in chunks of about `CHUNK` articles, cut where an article's
+address hashes to a multiple of `CHUNK` (so that an added or removed file moves no other
+chunk's edges), each chunk under a key made of its articles' key entries and
 paths: an edit stores the chunk it changed, not the whole collection.
 
 The next load of the folder then:
@@ -222,8 +223,8 @@ def _keep(sources: Sources, cache: NoCache, where: str, before: Kept | None, mad
     at = {a.url: p for p, a in enumerate(articles)}
     positions = tuple(at.get(a.url, -1) if a is not None and _kept_article(collection, a)
                       else -1 for a, _ in made.results)
-    kept = Kept(sources.key, tuple(map(_row, collection.diagnostics)), entries,  # type: ignore[arg-type]
-                tuple(chunks), collection.base_url, made.lookups is not None)
+    kept = Kept(sources.key, tuple(map(_row, collection.diagnostics)),  # type: ignore[arg-type]
+                entries, tuple(chunks), collection.base_url, made.lookups is not None)
     how = KeptFiles(tuple(sources.files), tuple(sources.keys),  # type: ignore[arg-type]
                     tuple(tuple(_row(d)[1:] for d in found) for _, found in made.results),
                     positions, made.lookups,

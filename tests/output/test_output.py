@@ -187,3 +187,36 @@ def test_a_write_cut_short_is_never_sent_again(tmp_path, monkeypatch):
     sink.abort()  # twice is harmless
     assert (tmp_path / "out" / "whole.txt").read_bytes() == b"w" * 10
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["whole.txt"]
+
+
+def test_a_build_that_keeps_every_file_leaves_the_manifest_as_it_was(tmp_path):
+    """A rebuild that writes nothing does not rewrite the manifest; one that writes a file, or
+    sweeps one, does."""
+    import hashlib
+    import os
+
+    def entries() -> tuple[str, ...]:
+        return tuple((tmp_path / output.OUTPUT_MANIFEST).read_text().splitlines()[1:])
+
+    with OutputFolder(tmp_path) as first:
+        for n in range(3):
+            first.write_text(first.path("f", f"{n}.txt"), f"text {n}")
+        gone = first.write_text(first.path("g", "gone.txt"), "old")
+    manifest = tmp_path / output.OUTPUT_MANIFEST
+    before, listed = os.stat(manifest), entries()
+    files = [(f"f/{n}.txt", hashlib.sha256(f"text {n}".encode()).hexdigest(), 6) for n in range(3)]
+    with OutputFolder(tmp_path) as again:
+        assert again.keep_all_unchanged(files) == []
+        other = ("g/gone.txt", "0" * 64, 3)  # not what the manifest says it holds
+        assert again.keep_all_unchanged([other]) == [other]
+    after = os.stat(manifest)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert entries() == listed
+    with OutputFolder(tmp_path) as swept:
+        swept.keep_all_unchanged(files)
+        assert swept.sweep("g") == [gone]
+    assert [e for e in listed if "gone" not in e] == list(entries())
+    with OutputFolder(tmp_path) as written:
+        written.keep_all_unchanged(files[:2])
+        written.write_text(written.path("f", "2.txt"), "changed")
+    assert entries() != listed and any(e.startswith("f/2.txt\t") for e in entries())
