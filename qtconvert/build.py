@@ -151,8 +151,11 @@ def _run(collection: Collection, writer_classes: Sequence[type[Writer]],
                 # each article hashed once per build at most (not at all when the read cache
                 # kept the collection with its keys)
                 keys = ArticleKeys(collection, collection.key_entries)
+                # the read cache's entries are stored while pandoc converts answers, or once
+                # every writer's units are on the executor
                 engine = Engine(folder, cache, pool, options.job_count, code_fingerprint(), lua,
-                                progress, reuse_files=options.cache, then=finished)
+                                progress, reuse_files=options.cache, then=finished,
+                                waiting=reading.flush)
                 try:
                     for cls in start_order(writer_classes):
                         for earlier in engine.pending_writers():  # what this writer uses first
@@ -166,9 +169,7 @@ def _run(collection: Collection, writer_classes: Sequence[type[Writer]],
                             finished(writer)
                         else:
                             engine.start(writer, units)
-                        # the read cache's entries, stored once the first writer's units are
-                        # on the executor (not at the end, when the driver has books to collect)
-                        reading.flush()
+                    reading.flush()
                     engine.finish_all(then=finished)
                 except BaseException:
                     engine.cancel()

@@ -85,8 +85,8 @@ class Engine:
 
     def __init__(self, folder: OutputFolder, cache: NoCache, pool: Executor, jobs: int,
                  code: str, lua: LuaFilters, progress: Progress | None = None,
-                 reuse_files: bool = True, then: Callable[[Writer], None] | None = None
-                 ) -> None:
+                 reuse_files: bool = True, then: Callable[[Writer], None] | None = None,
+                 waiting: Callable[[], None] | None = None) -> None:
         self.folder = folder
         self.cache = cache
         self.pool = pool
@@ -98,6 +98,9 @@ class Engine:
         #: called with each writer whose units are collected while pandoc converts answers
         #: (`finish_all`'s `then`)
         self.then = then
+        #: called when pandoc's batches are on the executor and the driver would wait for them
+        #: (the build stores what reading kept then), before any earlier writer is collected
+        self.waiting = waiting
         self.stats = EngineStats()
         self._pending: list[_Pending] = []
 
@@ -230,12 +233,16 @@ class Engine:
             self.cache.commit()
         return fragments
 
-    def _meanwhile(self) -> None:
-        """While pandoc converts many answers: collect the writers started before (their
-        files are written), then move the cache's log into its database, which `close`
-        would otherwise do when the build ends."""
-        self.finish_all(then=self.then)
-        self.cache.checkpoint()
+    def _meanwhile(self, many: bool) -> None:
+        """While pandoc converts answers: `waiting`; and when they are `many`, collect the
+        writers started before (their files are written), then move the cache's log into its
+        database, which `close` would otherwise do when the build ends. (An edit's few answers
+        are awaited first, so that their books go to the executor sooner.)"""
+        if self.waiting is not None:
+            self.waiting()
+        if many:
+            self.finish_all(then=self.then)
+            self.cache.checkpoint()
 
     def _collect(self, pending: _Pending) -> None:
         writer, units = pending.writer, pending.units

@@ -119,6 +119,7 @@ class OutputFolder:
         self.written: list[Path] = []
         self.made = False  #: qtconvert made this folder (it holds the marker)
         self._seen: set[str] = set()  # the files this build wrote or kept, as str paths
+        self._claimed: set[str] = set()  # the files it wrote, as manifest entries
         self._folders: dict[Path, Path] = {}  # folder as given -> resolved and checked
         self._checked: dict[str, Path] = {}  # for `relative`: "a/b" -> root/a/b, checked
         # for `keep_unchanged`: "a/b" -> ("/root/a/b/", the manifest's "a/b/"), checked
@@ -224,21 +225,20 @@ class OutputFolder:
     def _update_manifest(self, failed: bool) -> None:
         """The manifest with the files this build wrote or kept, without those it swept."""
         root = self.root
-        start = len(str(root)) + 1
-        mine = (str(p)[start:].replace(os.sep, "/") for p in self._seen)
+        mine = self._claimed  # the files kept are listed already (`keep_unchanged`)
         if failed:  # a path claimed but never written is not listed
-            mine = (e for e in mine if (root / e).is_file())
-        self._manifest = (self._manifest | set(mine)) - self._removed
+            mine = {e for e in mine if (root / e).is_file()}
+        self._manifest = (self._manifest | mine) - self._removed
         self._digests = {e: d for e, d in self._digests.items() if e in self._manifest}
         if ({e: self._digests.get(e, "") for e in self._manifest} != self._as_read
                 or not (root / OUTPUT_MANIFEST).exists()):
             self._write_manifest()
 
     def _as_kept(self) -> bool:
-        """Whether the manifest stays as it was read: every file this build saw it kept (none
-        was claimed to be written, so no digest changed) and none was swept (a rebuild that
-        changed nothing need not go through the 24,000 entries of the corpus's)."""
-        return (len(self._seen) == len(self._kept) and not self._removed
+        """Whether the manifest stays as it was read: this build claimed no file to write (so
+        no digest changed) and swept none (a rebuild that changed nothing need not go through
+        the 24,000 entries of the corpus's)."""
+        return (not self._claimed and not self._removed
                 and len(self._manifest) == len(self._as_read))
 
     def work_folder(self) -> Path:
@@ -503,7 +503,9 @@ class OutputFolder:
                              "map to the same output file)")
         self._seen.add(str(path))
         self._dirty.add(folder)
-        self._pending.append(str(path)[len(str(self.root)) + 1:].replace(os.sep, "/"))
+        rel = str(path)[len(str(self.root)) + 1:].replace(os.sep, "/")
+        self._pending.append(rel)
+        self._claimed.add(rel)
         return path
 
     def _flush_journal(self) -> None:

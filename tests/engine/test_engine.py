@@ -245,3 +245,34 @@ def test_formats_that_need_no_pandoc_start_first_and_are_written_while_it_conver
                    BuildOptions(formats=("epub", "markdown"), jobs=2, cache=False), many)
     assert many.labels == ["markdown", "epub/pandoc", "epub"]
     assert {p.suffix for p in result.written} == {".md", ".epub"}
+
+
+def test_what_reading_kept_is_stored_while_pandoc_converts_an_edits_answer(tmp_path,
+                                                                             monkeypatch):
+    """The read cache's entries (the kept collection: megabytes on the corpus) are stored
+    while the driver waits for pandoc, whatever the number of batches, not before the book's
+    answers go to pandoc."""
+    from qtconvert import engine
+    from qtconvert.read.read_cache import Deferred
+
+    events = []
+    real_flush, real_fragments = Deferred.flush, engine.answer_fragments
+
+    def fragments(*args, **kwargs):
+        events.append("pandoc")
+        try:
+            return real_fragments(*args, **kwargs)
+        finally:
+            events.append("pandoc done")
+
+    monkeypatch.setattr(Deferred, "flush", lambda self: events.append("flush") or real_flush(self))
+    monkeypatch.setattr(engine, "answer_fragments", fragments)
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    options = BuildOptions(formats=("epub", "markdown"), jobs=2)
+    build(source, out, options)
+    edited = source / "m1.md"
+    edited.write_text(edited.read_text().replace("answer: ", "answer: Edited. ", 1))
+    events.clear()
+    result = build(source, out, options)
+    assert result.stats.answers_converted == 1
+    assert events[:3] == ["pandoc", "flush", "pandoc done"]
