@@ -186,15 +186,17 @@ def _long_lived() -> Iterator[Callable[[], None]]:
     is read (tens of thousands of objects, none in a cycle), and the objects then alive are
     frozen (`gc.freeze`) when the block calls what it yields, so that later collections do
     not traverse them again and again (a tenth of a second of a no-op rebuild of the
-    corpus). They are unfrozen when the block ends."""
+    corpus). They are unfrozen when the block ends. A program that froze objects itself
+    keeps its own arrangement: nothing is frozen, or unfrozen, for it."""
     paused = gc.isenabled()
     gc.disable()
     frozen = False
 
     def settled() -> None:
         nonlocal frozen
-        gc.freeze()
-        frozen = True
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            frozen = True
         if paused:
             gc.enable()
 

@@ -276,3 +276,27 @@ def test_what_reading_kept_is_stored_while_pandoc_converts_an_edits_answer(tmp_p
     result = build(source, out, options)
     assert result.stats.answers_converted == 1
     assert events[:3] == ["pandoc", "flush", "pandoc done"]
+
+
+def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path):
+    """The build pauses Python's cycle collector while it reads and freezes what it read; the
+    caller's collector is on again after, with nothing left frozen, and a caller's own frozen
+    objects stay frozen."""
+    import gc
+
+    source = _site(tmp_path / "in")
+    build(source, tmp_path / "one", MARKDOWN)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        build(source, tmp_path / "two", MARKDOWN)
+        assert gc.isenabled() and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+    gc.disable()
+    try:
+        build(source, tmp_path / "three", MARKDOWN)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
