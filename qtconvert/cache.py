@@ -31,6 +31,8 @@ from .model.urls import CACHE_FOLDER
 __all__ = ["Cache", "NoCache", "CacheInfo", "CACHE_FOLDER", "open_cache"]
 
 DATABASE = "cache.sqlite"
+PAGE_SIZE = 65536  #: bytes per page of a new database
+CACHE_KIB = 65536  #: SQLite's page cache, per connection: pages held before they spill
 _TAG = (b"Signature: 8a477f597d28d172789f06886806bc55\n"
         b"# This folder is qtconvert's build cache; it is safe to delete.\n"
         b"# See https://bford.info/cachedir/ and `qtconvert cache info`.\n")
@@ -118,6 +120,12 @@ class Cache(NoCache):
                 if not tag.exists():
                     tag.write_bytes(_TAG)
                 db = sqlite3.connect(self.folder / DATABASE, timeout=60, isolation_level=None)
+                # Pages of 64 KB (for a new database; SQLite's largest): the entries are
+                # mostly blobs of 4 to 60 KB, which 4 KB pages split into chains of overflow
+                # pages, each written to the log and then to the database with a system call
+                # of its own. Storing a cold build's 180 MB took 1.55 s that way, 0.75 s so.
+                db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+                db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 # No checkpoint of SQLite's own while a build runs: a checkpoint fsyncs the

@@ -26,6 +26,32 @@ def test_an_entry_is_read_back_after_commit_and_close(tmp_path):
     again.close()
 
 
+def test_a_new_cache_stores_its_blobs_in_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    """A new database gets 64 KB pages (an EPUB page or a JSON-LD shard is then a few pages,
+    not a chain of dozens); one made with SQLite's default pages is used as it is."""
+    import sqlite3
+
+    from qtconvert.cache import DATABASE, PAGE_SIZE
+
+    cache = Cache(tmp_path / "new")
+    cache.put("k", "unit:x", "meta", b"x" * 200_000)
+    cache.close()
+    old = tmp_path / "old"
+    old.mkdir()
+    sqlite3.connect(old / DATABASE).execute("CREATE TABLE t (x)").connection.close()
+    again = Cache(old)
+    again.put("k", "unit:x", "meta", b"y")
+    again.close()
+    for folder, size in ((tmp_path / "new", PAGE_SIZE), (old, 4096)):
+        db = sqlite3.connect(folder / DATABASE)
+        assert db.execute("PRAGMA page_size").fetchone()[0] == size
+        db.close()
+    assert PAGE_SIZE == 65536
+    reopened = Cache(tmp_path / "new")
+    assert reopened.body("k") == b"x" * 200_000
+    reopened.close()
+
+
 def test_the_log_grows_while_a_build_writes_and_is_moved_into_the_database_on_close(tmp_path):
     """No checkpoint of SQLite's own (and its fsync) while the build writes: the entries stay
     in the write-ahead log until `checkpoint` or `close`, which moves them into the database
