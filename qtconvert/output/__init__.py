@@ -186,13 +186,16 @@ class OutputFolder:
             _remove_temporary_files(root, self._manifest | journal | {OUTPUT_MARKER} if killed
                                     else {OUTPUT_MARKER})
             stale = {e for e in journal if (root / e).is_file()}
-            for entry in journal:  # a killed build may have replaced it: its bytes are unknown
+            # a killed build may have replaced them: their bytes are unknown, and the manifest
+            # on disk must say so before a build that writes nothing leaves it as it is
+            unknown = {e for e in journal if self._digests.get(e)}
+            for entry in journal:
                 self._digests[entry] = ""
             work = root / WORK_FOLDER
             if work.is_symlink() or work.is_file():
                 raise BuildError(f"refusing to use {work}: not a folder qtconvert made")
             shutil.rmtree(work, ignore_errors=True)
-            if stale - self._manifest:
+            if stale - self._manifest or unknown:
                 self._manifest |= stale
                 self._write_manifest()
             # on disk (without a killed build's journal, the digests are the manifest's)

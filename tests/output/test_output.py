@@ -220,3 +220,32 @@ def test_a_build_that_keeps_every_file_leaves_the_manifest_as_it_was(tmp_path):
         written.keep_all_unchanged(files[:2])
         written.write_text(written.path("f", "2.txt"), "changed")
     assert entries() != listed and any(e.startswith("f/2.txt\t") for e in entries())
+
+
+def test_a_sweep_that_finds_a_listed_file_gone_updates_the_manifest_though_nothing_was_written(
+        tmp_path):
+    """A file the manifest lists and the user removed: `--clean` drops its entry, even in a
+    build that writes and removes nothing itself."""
+    import hashlib
+
+    with OutputFolder(tmp_path) as first:
+        first.write_text(first.path("f", "kept.txt"), "kept")
+        gone = first.write_text(first.path("g", "gone.txt"), "gone")
+    gone.unlink()
+    with OutputFolder(tmp_path) as again:
+        assert again.keep_all_unchanged(
+            [("f/kept.txt", hashlib.sha256(b"kept").hexdigest(), 4)]) == []
+        assert again.sweep("g") == []
+    listed = (tmp_path / output.OUTPUT_MANIFEST).read_text()
+    assert "f/kept.txt\t" in listed and "g/gone.txt" not in listed
+
+
+def test_a_failed_build_does_not_list_a_path_it_claimed_and_never_wrote(tmp_path):
+    with OutputFolder(tmp_path) as first:
+        first.write_text(first.path("a", "one.txt"), "one")
+    (tmp_path / "a" / "two.txt").mkdir()  # a folder where the build will write a file
+    with pytest.raises(BuildError):
+        with OutputFolder(tmp_path) as failing:
+            failing.write_all([(failing.path("a", "two.txt"), "two")])
+    listed = (tmp_path / output.OUTPUT_MANIFEST).read_text()
+    assert "a/one.txt\t" in listed and "a/two.txt" not in listed

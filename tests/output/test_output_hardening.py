@@ -117,6 +117,31 @@ def test_the_files_of_a_killed_build_are_listed_and_its_temporary_files_removed(
         CACHE_FOLDER, OUTPUT_MANIFEST, OUTPUT_MARKER, "markdown", "pdf"]
 
 
+def test_a_file_a_killed_build_replaced_is_not_kept_later_on_its_old_digest(tmp_path):
+    """A killed build may have replaced a listed file: the next build, though it writes
+    nothing, leaves a manifest that no longer vouches for the old bytes, so a later build
+    that makes those bytes again writes them."""
+    import hashlib
+
+    out = tmp_path / "out"
+    with OutputFolder(out) as first:
+        first.write_text(first.path("f", "a.txt"), "old!")
+    killed = textwrap.dedent(f"""
+        import os, signal
+        from qtconvert.output import OutputFolder
+        out = OutputFolder({str(out)!r})
+        out.write_text(out.path("f", "a.txt"), "new!")
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    assert subprocess.run([sys.executable, "-c", killed], env=env).returncode == -9
+    with OutputFolder(out):
+        pass  # a build that writes nothing
+    with OutputFolder(out) as later:
+        old = ("f/a.txt", hashlib.sha256(b"old!").hexdigest(), 4)
+        assert later.keep_all_unchanged([old]) == [old]  # same size, other bytes: rewritten
+
+
 # -- 10.5: --out and --book are checked before any work ---------------------------------------
 
 @pytest.mark.parametrize("where", ["file", "file/below"])

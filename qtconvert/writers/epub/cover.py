@@ -125,6 +125,6 @@ def title_page(book: Book, edition: str, source: str) -> str:
             f'{" in " + xml_text(subjects) if len(book.subjects) > 1 else ""}</p>\n'
             f'<div class="qt-imprint">\n<p>Published by QuickTakes</p>\n'
             f'<p>Edition of {xml_text(edition)}</p>\n'
-            f'<p>Every answer is also online at <a class="qt-external" href="{xml_text(source)}">'
+            f'<p>Every answer is also online at <a class="qt-external" href="{xml_attr(source)}">'
             f'{xml_text(source.split("//", 1)[-1])}</a>. Links to questions in this book stay '
             f'inside it; the others open the website.</p>\n</div>\n</section>')
