@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -110,9 +110,9 @@ def build(source: str | os.PathLike[str], out: str | os.PathLike[str] = "out",
         options = replace(options, config=_config_for(source))
     cache = open_cache(out, options.cache_dir, options.cache)
     reading = Deferred(cache)  # nothing is written before the checks below pass
-    with _long_lived() as settled:
+    with _collector_paused():
         collection = prepare(source, options.config, reading)
-        settled()
+    with _frozen():
         return _run(collection, writer_classes, out, options, cache, reading, progress)
 
 
@@ -181,29 +181,29 @@ def _run(collection: Collection, writer_classes: Sequence[type[Writer]],
 
 
 @contextlib.contextmanager
-def _long_lived() -> Iterator[Callable[[], None]]:
-    """Python's cycle collector kept off the build's large, long-lived data: paused while it
-    is read (tens of thousands of objects, none in a cycle), and the objects then alive are
-    frozen (`gc.freeze`) when the block calls what it yields, so that later collections do
-    not traverse them again and again (a tenth of a second of a no-op rebuild of the
-    corpus). They are unfrozen when the block ends. A program that froze objects itself
-    keeps its own arrangement: nothing is frozen, or unfrozen, for it."""
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while the block runs (reading the collection: tens of
+    thousands of objects, none in a cycle), and as it was after."""
     paused = gc.isenabled()
     gc.disable()
-    frozen = False
-
-    def settled() -> None:
-        nonlocal frozen
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            frozen = True
+    try:
+        yield
+    finally:
         if paused:
             gc.enable()
 
+
+@contextlib.contextmanager
+def _frozen() -> Iterator[None]:
+    """The objects alive when the block starts (the collection) frozen (`gc.freeze`) until it
+    ends, so that the collections while it runs do not traverse them again and again (a tenth
+    of a second of a no-op rebuild of the corpus). A program that froze objects itself keeps
+    its own arrangement: nothing is frozen, or unfrozen, for it."""
+    frozen = gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()
     try:
-        yield settled
+        yield
     finally:
         if frozen:
             gc.unfreeze()
-        elif paused:
-            gc.enable()

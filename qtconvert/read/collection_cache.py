@@ -53,7 +53,7 @@ Filters = Callable[[Collection], Collection]
 class Kept:
     """What a load of a folder kept, besides its articles: what a load that finds the same
     files needs (the entry's meta). How the collection was made, to patch it, is `KeptFiles`
-    (the entry's body, read only to patch: a third of the whole, for the corpus)."""
+    (the entry's body, read only to patch: about half of the whole, for the corpus)."""
 
     key: str  #: `Sources.key` of the files it was made of
     diagnostics: tuple[tuple[str, str, str, str], ...]  #: the collection's, as (path, field, ...)
@@ -107,7 +107,7 @@ def load(sources: Sources, cache: NoCache, where: str, then: Filters | None,
             return Collection(old, tuple(Diagnostic(*d) for d in kept.diagnostics),
                               kept.base_url, kept.entries), "kept"
         how = _kept_files(cache, where) if rewrites is not None and kept.patchable else None
-        if rewrites is not None and how is not None:
+        if how is not None:
             made = _patch(sources, cache, kept, how, old, rewrites, collect, jobs)
             if made is not None:
                 return _keep(sources, cache, where, kept, made), "patched"

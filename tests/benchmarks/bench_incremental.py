@@ -114,7 +114,8 @@ def _all(runs: list[dict]) -> str:
 
 
 def describe(run: dict) -> str:
-    return (f"{run['seconds']:.2f} s ({_cpu(run)}); units {run['units']} ({run['from_cache']} from the cache, "
+    return (f"{run['seconds']:.2f} s ({_cpu(run)}); units {run['units']} "
+            f"({run['from_cache']} from the cache, "
             f"{run['rebuilt']} made), answers converted {run['answers']}, files written "
             f"{len(run['written'])}, left alone {run['kept']}")
 
