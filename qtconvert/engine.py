@@ -49,8 +49,8 @@ __all__ = ["Engine", "EngineStats", "UnitMeta"]
 class UnitMeta:
     """A unit's result as the cache's `meta` holds it: its files as (path, SHA-256, size), its
     notes, and the key of the entry holding its data (None: it has none). The files' bytes are
-    the entry's body, read only when a file must be written; the data (the JSON-LD's lines, 60
-    MB for the corpus), only when `combine` runs."""
+    the entry's body, read only when a file must be written; the data (what the writer keeps of
+    it, `Writer.data_to_keep`), only when `combine` runs."""
 
     files: tuple[tuple[str, str, int], ...]
     notes: tuple[str, ...]
@@ -273,7 +273,7 @@ class Engine:
                 if not isinstance(result, Result):
                     raise BuildError(f"{writer.name}: unit {unit.name} returned "
                                      f"{type(result).__name__}, not a Result")
-                metas[unit.name] = self._store(writer.name, unit, result, digests)
+                metas[unit.name] = self._store(writer, unit, result, digests)
                 made[unit.name] = result.data
                 keys = pending.pieces.get(unit.name, {})
                 for name, value in (result.pieces or {}).items():
@@ -327,16 +327,16 @@ class Engine:
             self.cache.put(key, "combine:" + writer.name, UnitMeta(files, tuple(combined.notes)))
             self.cache.commit()
 
-    def _store(self, format_name: str, unit: Unit, result: Result,
+    def _store(self, writer: Writer, unit: Unit, result: Result,
                digests: tuple[tuple[str, str, int], ...]) -> UnitMeta:
         """A made unit's meta (its files' `digests`), put in the cache with its files and, in
-        an entry of its own, its data."""
+        an entry of its own, what the writer keeps of its data (`Writer.data_to_keep`)."""
         data_key = None
-        if result.data is not None:
+        if result.data is not None and self.cache.enabled:
             data_key = digest(unit.key, "data")
-            self.cache.put(data_key, "data:" + format_name, result.data)
+            self.cache.put(data_key, "data:" + writer.name, writer.data_to_keep(result.data))
         meta = UnitMeta(digests, tuple(result.notes), data_key)
-        self.cache.put(unit.key, "unit:" + format_name, meta,
+        self.cache.put(unit.key, "unit:" + writer.name, meta,
                        tuple(data for _, data in result.files) if unit.keep_files else None)
         return meta
 

@@ -225,8 +225,15 @@ class Writer:
     def combine(self, results: Mapping[str, Result]) -> Result:
         """After every unit is made (`results`: unit name -> its result, taken from the cache or
         run): the files made from all of them together, on the build driver (the JSON-LD's
-        site-wide bundle and sitemaps). Called only for writers with `units`."""
+        site-wide bundle and sitemaps). Called only for writers with `units`. A result taken from
+        the cache holds the notes and data it had (`data_to_keep` of it), and no files."""
         return Result()
+
+    def data_to_keep(self, data: Any) -> Any:
+        """What the build cache keeps of a made unit's `Result.data` (not None): all of it, by
+        default. A writer whose data can be found again in OUT keeps less (the JSON-LD keeps a
+        digest of its lines), and its `combine` then gets that for a unit from the cache."""
+        return data
 
     def combine_key(self) -> Hashable | None:
         """Everything `combine` reads besides its units' results (options, files in OUT; a

@@ -4,7 +4,8 @@ Writes `OUT/jsonld/<subject-key>/<slug>.jsonld` (the article's graph, see `profi
 `<slug>.html` (the same graph as a `<script type="application/ld+json">` snippet that no answer
 text can break out of) and `<subject-key>/all.ndjson` (the subject's graphs, one per line).
 Articles are rendered in units of at most `SHARD` articles of one subject (`render_shard`),
-which give `combine` their compact lines and sitemap entries. The site-wide files,
+which give `combine` their compact lines and sitemap entries (the build cache keeps the
+lines' digest only, and takes them from OUT again: `kept_lines`). The site-wide files,
 `OUT/jsonld/all.ndjson` and the sitemaps (`sitemaps`), are made again at the end of every
 build (`combine`) from the subjects written and every other subject's `all.ndjson` in OUT, so
 a build of one subject keeps the others in them. Articles marked `no_index` are left out unless
@@ -15,18 +16,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ...errors import BuildError
 from ...model import Article, Collection
 from ...model.keys import file_digest
 from ...model.urls import safe_name
 from ...render.links import Links, link_table
 from ..base import BuildOptions, Result, Unit, Writer, option
 from .html_subset import answer_html
+from .kept_lines import KeptLines, from_bundle, line_starts
 from .profiles import CONTEXT, Site, article_graph, check_profile
 from .sitemaps import MAX_URLS, Entry, sitemap_files
 
@@ -124,7 +127,7 @@ class JsonLdWriter(Writer):
         entries: dict[str, list[Entry]] = {}
         for key, shards in self.shards().items():
             parts = [results[_shard_name(key, n)].data for n in range(len(shards))]
-            bundles[key] = b"".join(lines for lines, _ in parts)
+            bundles[key] = b"".join(self._lines(key, shards, parts))
             entries[key] = [entry for _, found in parts for entry in found]
         files = [(f"jsonld/{safe_name(key)}/{BUNDLE}", data) for key, data in bundles.items()]
         notes: list[str] = []
@@ -139,6 +142,37 @@ class JsonLdWriter(Writer):
                          f"{MAX_URLS} search engines read from one index")
         files += [(f"jsonld/{name}", data) for name, data in sitemaps]
         return Result(tuple(files), tuple(notes))
+
+    def data_to_keep(self, data: tuple[bytes, tuple[Entry, ...]]) -> tuple[KeptLines, tuple]:
+        """A shard's lines as their digest (see `kept_lines`), and its sitemap entries."""
+        lines, entries = data
+        return KeptLines.of(lines), entries
+
+    def _lines(self, key: str, shards: list[tuple[Article, ...]], parts: list[tuple]
+               ) -> Iterator[bytes]:
+        """The NDJSON lines of each shard of subject `key`: as made, or for a shard from the
+        cache (`KeptLines`) from the subject's `all.ndjson` in OUT, made again here when they
+        are not there as they were (a bundle removed or edited)."""
+        bundle: bytes | None = None
+        starts: list[int] = []
+        for shard, (lines, _) in zip(shards, parts, strict=True):
+            if isinstance(lines, KeptLines):
+                if bundle is None:
+                    bundle = self._bundle_in_out(key)
+                    starts = line_starts(bundle)
+                found = from_bundle(lines, bundle, starts, SHARD)
+                lines = found if found is not None else render_shard(
+                    *self._shard_args(shard)).data[0]
+            yield lines
+
+    def _bundle_in_out(self, key: str) -> bytes:
+        """Subject `key`'s `all.ndjson` in OUT (empty when it has none, or a link takes it out
+        of OUT)."""
+        try:
+            path = self.out.path("jsonld", key, BUNDLE)  # (resolved, and refused outside OUT)
+            return path.read_bytes() if path.is_file() else b""
+        except (BuildError, OSError):
+            return b""
 
     def combine_key(self) -> Hashable:
         """`combine` reads the selected subjects (one with nothing to export has no unit but
