@@ -16,7 +16,8 @@ edited; the shared corpus is never touched), each build in a fresh process:
 Then the PDF of one subject (`--pdf-subject`, split into volumes of `--max-per-volume` articles):
 how many volumes one edited answer lays out again, and what that costs against the full PDF.
 The ratios are measured in the same run because these machines are noisy; with `--runs N` the
-cold and `--no-cache` builds alternate N times and each side takes its best, and the no-op and
+cold and `--no-cache` builds alternate N times and each side takes its best (the ratio of each
+round's two builds, run one after the other, is printed too, with their median), and the no-op and
 the one-answer rebuilds run N times each (the same answer edited again each time), their best
 taken too (every run is printed). Each build's CPU time is printed beside its wall time:
 user and system, of all its processes. The corpus takes
@@ -35,6 +36,7 @@ import multiprocessing
 import os
 import resource
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -134,6 +136,9 @@ def corpus_part(args, scratch: Path) -> None:
     best = min(range(args.runs), key=lambda n: colds[n]["seconds"])
     out = scratch / f"out{best}"
     cold, plain = colds[best], min(plains, key=lambda r: r["seconds"])
+    # each round's two builds ran one after the other: their ratio is the least touched by a
+    # slow spell of the machine, or by what its disk did before (see the module's text)
+    rounds = [c["seconds"] / p["seconds"] for c, p in zip(colds, plains)]
     noops = [timed_build(source, out, **common) for _ in range(args.runs)]
     edits = []
     for _ in range(args.runs):  # the same answer edited again: one answer each time
@@ -143,14 +148,17 @@ def corpus_part(args, scratch: Path) -> None:
     full = cold["seconds"]
     print(f"EPUB + JSON-LD + Markdown of {args.subjects or 'every subject'} "
           f"({args.corpus}), best of {args.runs}")
-    print(f"  --no-cache build:          {plain['seconds']:.2f} s ({_cpu(plain)})")
-    print(f"  cold build, cache on:      {describe(cold)}")
+    print(f"  --no-cache build:          {plain['seconds']:.2f} s ({_cpu(plain)}){_all(plains)}")
+    print(f"  cold build, cache on:      {describe(cold)}{_all(colds)}")
     print(f"  rebuild, nothing changed:  {describe(noop)}{_all(noops)}")
     print(f"  rebuild, one answer edited ({edited.parent.name}/{edited.name}): {describe(edit)}"
           f"{_all(edits)}")
     print(f"ratio: cold with the cache {full / plain['seconds']:.3f}x the --no-cache build "
           f"(target <= 1.05x); user CPU {cold['user'] / plain['user']:.3f}x (the system time "
           "moves with what the disk did before)")
+    if len(rounds) > 1:
+        print(f"ratio: cold with the cache / --no-cache in each round: "
+              f"{', '.join(f'{r:.3f}' for r in rounds)}; median {statistics.median(rounds):.3f}x")
     print(f"ratio: no-op rebuild {100 * noop['seconds'] / full:.1f}% of the full build "
           "(target <= 2%)")
     print(f"ratio: one-answer rebuild {100 * edit['seconds'] / full:.1f}% of the full build "
