@@ -20,7 +20,8 @@ cold and `--no-cache` builds alternate N times and each side takes its best (the
 round's two builds, run one after the other, is printed too, with their median), and the no-op and
 the one-answer rebuilds run N times each (the same answer edited again each time), their best
 taken too (every run is printed). Each build's CPU time is printed beside its wall time:
-user and system, of all its processes. The corpus takes
+user and system, of all its processes, and of the driver (the process that reads, keeps the
+cache and writes OUT; the rest is mostly pandoc). The corpus takes
 a few minutes per full build on a 2-core machine (about 15 minutes in all, with the PDF).
 
 No build's output is removed before the benchmark ends, and the page cache is written back
@@ -54,7 +55,8 @@ def _build(source: str, out: str, options: dict, queue) -> None:
     result = build(source, out, BuildOptions(**options))
     seconds = time.perf_counter() - t
     stats = result.stats
-    queue.put({"seconds": seconds, "written": [str(p) for p in result.written],
+    driver = resource.getrusage(resource.RUSAGE_SELF)
+    queue.put({"seconds": seconds, "driver": driver.ru_utime + driver.ru_stime, "written": [str(p) for p in result.written],
                "kept": len(result.kept), "units": stats.units, "from_cache": stats.from_cache,
                "rebuilt": stats.rebuilt, "answers": stats.answers_converted,
                "per_format": dict(stats.per_format)})
@@ -86,7 +88,8 @@ def _children_cpu() -> tuple[float, float]:
 
 
 def _cpu(run: dict) -> str:
-    return f"CPU {run['user']:.1f} s user, {run['system']:.1f} s system"
+    return (f"CPU {run['user']:.1f} s user, {run['system']:.1f} s system; the driver's "
+            f"{run['driver']:.1f} s")
 
 
 def edit_answer(folder: Path) -> Path:
