@@ -128,6 +128,9 @@ class OutputFolder:
         # relative path -> SHA-256 of the bytes a build wrote there (the manifest's second
         # column), so that a build can leave a file alone that already holds what it would write
         self._digests: dict[str, str] = {}
+        # whether the manifest lists a file with its digest when the build begins: if not (a
+        # new folder), no file can be kept, and a first build need not ask for each of its own
+        self._earlier = False
         self._as_read: dict[str, str] = {}  # the manifest on disk when the build began
         self._kept: list[str] = []  # files left as they were, holding this build's bytes
         self._removed: set[str] = set()  # by `sweep` in this build
@@ -201,6 +204,7 @@ class OutputFolder:
             # on disk (without a killed build's journal, the digests are the manifest's)
             self._as_read = ({e: self._digests.get(e, "") for e in self._manifest} if killed
                              else dict(self._digests))
+            self._earlier = any(self._digests.values())
             self._journal = os.open(root / _JOURNAL, os.O_WRONLY | os.O_CREAT | os.O_TRUNC
                                     | os.O_APPEND, 0o644)
             os.write(self._journal, f"# qtconvert build, pid {os.getpid()}\n".encode())
@@ -418,6 +422,8 @@ class OutputFolder:
                            ) -> list[tuple[str, str, int]]:
         """`keep_unchanged` of each `(rel, digest, size)`; returns those not kept, to write.
         Works on strings: a rebuild asks this of every one of tens of thousands of files."""
+        if not self._earlier:  # nothing an earlier build wrote is known to be here
+            return list(files)
         todo = []
         unchanged, seen, kept = self._unchanged, self._seen, self._kept
         for file in files:

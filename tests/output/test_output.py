@@ -222,6 +222,22 @@ def test_a_build_that_keeps_every_file_leaves_the_manifest_as_it_was(tmp_path):
     assert entries() != listed and any(e.startswith("f/2.txt\t") for e in entries())
 
 
+def test_a_first_build_keeps_nothing_and_still_refuses_a_path_twice(tmp_path):
+    """In a folder no build wrote in, no file is kept (without asking for each), and a file this
+    build wrote and is asked for again is refused when written twice; a later build keeps it."""
+    import hashlib
+
+    text = hashlib.sha256(b"one").hexdigest()
+    with OutputFolder(tmp_path) as first:
+        first.write_text(first.path("a", "one.txt"), "one")
+        again = [("a/one.txt", text, 3)]
+        assert first.keep_all_unchanged(again) == again
+        with pytest.raises(BuildError, match="already written in this build"):
+            first.write_all([(first.relative("a/one.txt"), b"one")])
+    with OutputFolder(tmp_path) as later:
+        assert later.keep_all_unchanged(again) == []
+
+
 def test_a_sweep_that_finds_a_listed_file_gone_updates_the_manifest_though_nothing_was_written(
         tmp_path):
     """A file the manifest lists and the user removed: `--clean` drops its entry, even in a
