@@ -392,7 +392,7 @@ class OutputFolder:
             base = str(self.relative(folder + "/x" if folder else "x").parent) + os.sep
             prefixes = self._prefixes[folder] = (
                 base, base[len(str(self.root)) + 1:].replace(os.sep, "/"))
-        if not digest or self._digests.get(prefixes[1] + leaf) != digest \
+        if not digest or not self._earlier or self._digests.get(prefixes[1] + leaf) != digest \
                 or len(leaf) > _MAX_LEAF or not _SAFE_LEAF.fullmatch(leaf):
             return None  # not listed, or a name `relative` would change (written as usual)
         return prefixes[0] + leaf

@@ -200,16 +200,16 @@ def read_bytes(file: str | os.PathLike[str]) -> bytes | Diagnostic:
     """A file's bytes (at most one more than `MAX_FILE_BYTES`), or why they cannot be read.
     (`os.read` on a descriptor costs two thirds of what `open` does for files this small.)
 
-    The first read asks for `_FIRST_READ` bytes, enough for nearly every article: `os.read`
-    allocates what it is asked for, and a buffer of the whole bound is above the size from which
-    the C library maps fresh memory for each one, which tripled the time to read the corpus."""
+    Each read asks for at most `_READ` bytes (one read for nearly every article, and one that
+    finds its end): `os.read` allocates what it is asked for, and a buffer of the whole bound
+    is above the size from which the C library maps fresh memory for each one, which tripled
+    the time to read the corpus."""
     chunks: list[bytes] = []
     left = MAX_FILE_BYTES + 1
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            while left > 0 and (chunk := os.read(fd, min(left, _FIRST_READ) if not chunks
-                                                 else left)):
+            while left > 0 and (chunk := os.read(fd, min(left, _READ))):
                 chunks.append(chunk)
                 left -= len(chunk)
         finally:
@@ -271,7 +271,7 @@ def _duplicates(keys: list[str], path: str, warnings: list[Diagnostic]) -> None:
 # cannot cost a build minutes or gigabytes. Past a bound, a field that can be shortened without
 # changing what the article says is cut with a warning; otherwise the article is refused.
 MAX_FILE_BYTES = 256 * 1024  # error
-_FIRST_READ = 64 * 1024  # bytes `read_bytes` asks for first (below glibc's mmap threshold)
+_READ = 64 * 1024  # bytes `read_bytes` asks for at a time (below glibc's mmap threshold)
 MAX_ANSWER_CHARS = 50_000  # error: a cut answer could end inside a table, list or formula
 MAX_QUESTION_CHARS = 1_000  # error for the question; the title falls back to the question
 MAX_NAME_CHARS = 200  # subject (error), author (warning: the default is used)

@@ -51,12 +51,14 @@ def _build(source: str, out: str, options: dict, queue) -> None:
     from qtconvert.build import build
     from qtconvert.writers import BuildOptions
 
+    before = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     result = build(source, out, BuildOptions(**options))
     seconds = time.perf_counter() - t
     stats = result.stats
-    driver = resource.getrusage(resource.RUSAGE_SELF)
-    queue.put({"seconds": seconds, "driver": driver.ru_utime + driver.ru_stime, "written": [str(p) for p in result.written],
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    driver = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    queue.put({"seconds": seconds, "driver": driver, "written": [str(p) for p in result.written],
                "kept": len(result.kept), "units": stats.units, "from_cache": stats.from_cache,
                "rebuilt": stats.rebuilt, "answers": stats.answers_converted,
                "per_format": dict(stats.per_format)})
@@ -151,7 +153,8 @@ def corpus_part(args, scratch: Path) -> None:
     full = cold["seconds"]
     print(f"EPUB + JSON-LD + Markdown of {args.subjects or 'every subject'} "
           f"({args.corpus}), best of {args.runs}")
-    print(f"  --no-cache build:          {plain['seconds']:.2f} s ({_cpu(plain)}){_all(plains)}")
+    print(f"  --no-cache build:          {plain['seconds']:.2f} s ({_cpu(plain)})"
+          f"{_all(plains)}")
     print(f"  cold build, cache on:      {describe(cold)}{_all(colds)}")
     print(f"  rebuild, nothing changed:  {describe(noop)}{_all(noops)}")
     print(f"  rebuild, one answer edited ({edited.parent.name}/{edited.name}): {describe(edit)}"

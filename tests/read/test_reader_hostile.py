@@ -148,12 +148,12 @@ def test_a_file_far_larger_than_any_article_is_not_read(tmp_path):
     assert (d.path, d.field) == (bad, "(file)")
 
 
-@pytest.mark.parametrize("size", [reader._FIRST_READ - 1, reader._FIRST_READ,
-                                  reader._FIRST_READ + 1, reader.MAX_FILE_BYTES,
+@pytest.mark.parametrize("size", [reader._READ - 1, reader._READ,
+                                  reader._READ + 1, reader.MAX_FILE_BYTES,
                                   reader.MAX_FILE_BYTES + 1, reader.MAX_FILE_BYTES + 5000])
 def test_a_file_is_read_whole_up_to_one_byte_past_the_bound(tmp_path, size):
-    """`read_bytes` asks for a little first (see its text) and the rest after: every size
-    around either bound gives the file's bytes, cut one past the bound."""
+    """`read_bytes` reads a little at a time (see its text): every size around either bound
+    gives the file's bytes, cut one past the bound."""
     data = bytes(range(256)) * (size // 256) + bytes(size % 256)
     path = tmp_path / "big.md"
     path.write_bytes(data)

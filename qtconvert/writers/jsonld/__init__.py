@@ -117,7 +117,8 @@ class JsonLdWriter(Writer):
         return units
 
     def _shard_args(self, shard: tuple[Article, ...]) -> tuple:
-        return shard, link_table(self.collection, shard), self.profile, self.site
+        return (shard, link_table(self.collection, shard), self.profile, self.site,
+                self.options.cache)
 
     def combine(self, results: Mapping[str, Result]) -> Result:
         """Each written subject's `all.ndjson` from its shards' lines, then the site's
@@ -128,7 +129,7 @@ class JsonLdWriter(Writer):
         for key, shards in self.shards().items():
             parts = [results[_shard_name(key, n)].data for n in range(len(shards))]
             bundles[key] = b"".join(self._lines(key, shards, parts))
-            entries[key] = [entry for _, found in parts for entry in found]
+            entries[key] = [entry for part in parts for entry in part[1]]
         files = [(f"jsonld/{safe_name(key)}/{BUNDLE}", data) for key, data in bundles.items()]
         notes: list[str] = []
         if not self.options.clean:
@@ -143,10 +144,11 @@ class JsonLdWriter(Writer):
         files += [(f"jsonld/{name}", data) for name, data in sitemaps]
         return Result(tuple(files), tuple(notes))
 
-    def data_to_keep(self, data: tuple[bytes, tuple[Entry, ...]]) -> tuple[KeptLines, tuple]:
-        """A shard's lines as their digest (see `kept_lines`), and its sitemap entries."""
-        lines, entries = data
-        return KeptLines.of(lines), entries
+    def data_to_keep(self, data: tuple) -> tuple[KeptLines, tuple[Entry, ...]]:
+        """A shard's lines as their digest (see `kept_lines`; made where the shard was), and
+        its sitemap entries."""
+        lines, entries, kept = data
+        return kept or KeptLines.of(lines), entries
 
     def _lines(self, key: str, shards: list[tuple[Article, ...]], parts: list[tuple]
                ) -> Iterator[bytes]:
@@ -155,7 +157,8 @@ class JsonLdWriter(Writer):
         are not there as they were (a bundle removed or edited)."""
         bundle: bytes | None = None
         starts: list[int] = []
-        for shard, (lines, _) in zip(shards, parts, strict=True):
+        for shard, part in zip(shards, parts, strict=True):
+            lines = part[0]
             if isinstance(lines, KeptLines):
                 if bundle is None:
                     bundle = self._bundle_in_out(key)
@@ -231,11 +234,12 @@ def _shard_name(subject_key: str, n: int) -> str:
     return f"{subject_key}-{n}"
 
 
-def render_shard(articles: tuple[Article, ...], table: Collection, profile: str, site: Site
-                 ) -> Result:
+def render_shard(articles: tuple[Article, ...], table: Collection, profile: str, site: Site,
+                 cached: bool = False) -> Result:
     """One unit: the `.jsonld` and `.html` files of `articles` (`table` holds every article
-    they link to), and as `data` their NDJSON lines (bytes, in order) and their sitemap
-    entries (address, date)."""
+    they link to), and as `data` their NDJSON lines (bytes, in order), their sitemap entries
+    (address, date) and, when the build keeps a cache (`cached`), the lines' digest
+    (`KeptLines`, else None): made here rather than by the build's driver."""
     links = Links(table, web_address)
     shared = {id(node): _dumps(node) for node in site.nodes}  # the same in every graph
     head = '{"@context":' + _dumps(CONTEXT) + ',"@graph":['
@@ -255,7 +259,8 @@ def render_shard(articles: tuple[Article, ...], table: Collection, profile: str,
                       (head + "\n" + ",\n".join(nodes) + "\n]}\n").encode("utf-8")))
         files.append((stem + ".html", script_element(compact).encode("utf-8")))
     entries = tuple((a.canonical_url, a.date.isoformat()) for a in articles)
-    return Result(tuple(files), data=("".join(lines).encode("utf-8"), entries))
+    data = "".join(lines).encode("utf-8")
+    return Result(tuple(files), data=(data, entries, KeptLines.of(data) if cached else None))
 
 
 def _entries(bundle: bytes, base_url: str) -> list[Entry]:

@@ -25,6 +25,7 @@ class KeptLines:
 
     @classmethod
     def of(cls, lines: bytes) -> KeptLines:
+        """The digest of `lines`."""
         return cls(lines.count(b"\n"), len(lines), hashlib.sha256(lines).hexdigest())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pickle
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,7 @@ def test_rebuild_takes_kept_lines_from_the_bundle_in_out(rendered, tmp_path):
     options = BuildOptions(formats=("jsonld",), jobs=1)
     first = build(src, out, options)
     assert first.stats.per_format["jsonld"] == (0, 4)
-    with sqlite3.connect(out / CACHE_FOLDER / DATABASE) as db:
+    with closing(sqlite3.connect(out / CACHE_FOLDER / DATABASE)) as db:
         kept = [pickle.loads(meta) for (meta,) in db.execute(
             "SELECT meta FROM entries WHERE kind = 'data:jsonld'")]
     assert len(kept) == 4 and all(isinstance(lines, KeptLines) for lines, _ in kept)
