@@ -236,11 +236,11 @@ class Writer:
         return data
 
     def combine_key(self) -> Hashable | None:
-        """Everything `combine` reads besides its units' results (options, files in OUT; a
-        stable value), when its files and notes are all it gives: then, when every unit comes
-        from the cache and OUT holds the files combine made from them last time, the engine
-        does not call it. None (the default): `combine` always runs (the PDF's hands its page
-        starts over to the EPUB)."""
+        """Everything `combine`'s output depends on besides its units' results (options, files
+        in OUT; a stable value), when its files and notes are all it gives: then, when every
+        unit comes from the cache and OUT holds the files combine made from them last time, the
+        engine does not call it. None (the default): `combine` always runs (the PDF's hands its
+        page starts over to the EPUB)."""
         return None
 
     def write(self) -> list[Path]:

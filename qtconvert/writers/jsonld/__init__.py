@@ -180,7 +180,9 @@ class JsonLdWriter(Writer):
     def combine_key(self) -> Hashable:
         """`combine` reads the selected subjects (one with nothing to export has no unit but
         a bundle), the options below, OUT's place (its notes name it) and, unless `--clean`,
-        the bundles of the other subjects in OUT."""
+        the bundles of the other subjects in OUT. It also reads the bundles of the subjects it
+        writes (`_lines`), but its output does not depend on them: lines taken from them are
+        checked against their digests, and made again when they differ."""
         subjects = tuple(self.shards())
         others = () if self.options.clean else tuple(
             (key, None if bundle is None else file_digest(bundle.read_bytes()))
