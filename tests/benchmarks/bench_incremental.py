@@ -21,7 +21,8 @@ round's two builds, run one after the other, is printed too, with their median),
 the one-answer rebuilds run N times each (the same answer edited again each time), their best
 taken too (every run is printed). Each build's CPU time is printed beside its wall time:
 user and system, of all its processes, and of the driver (the process that reads, keeps the
-cache and writes OUT; the rest is mostly pandoc). The corpus takes
+cache and writes OUT; the rest is mostly pandoc), and of that the driver's time storing the
+cache's entries (pickling them, SQLite and its checkpoints). The corpus takes
 a few minutes per full build on a 2-core machine (about 15 minutes in all, with the PDF).
 
 No build's output is removed before the benchmark ends, and the page cache is written back
@@ -51,6 +52,7 @@ def _build(source: str, out: str, options: dict, queue) -> None:
     from qtconvert.build import build
     from qtconvert.writers import BuildOptions
 
+    storing = _time_storage()
     before = resource.getrusage(resource.RUSAGE_SELF)
     t = time.perf_counter()
     result = build(source, out, BuildOptions(**options))
@@ -58,10 +60,33 @@ def _build(source: str, out: str, options: dict, queue) -> None:
     stats = result.stats
     after = resource.getrusage(resource.RUSAGE_SELF)
     driver = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    queue.put({"seconds": seconds, "driver": driver, "written": [str(p) for p in result.written],
+    queue.put({"seconds": seconds, "driver": driver, "storing": storing[0],
+               "written": [str(p) for p in result.written],
                "kept": len(result.kept), "units": stats.units, "from_cache": stats.from_cache,
                "rebuilt": stats.rebuilt, "answers": stats.answers_converted,
                "per_format": dict(stats.per_format)})
+
+
+def _time_storage() -> list[float]:
+    """Count, in this process, the CPU time of the thread that stores the cache's entries
+    (`Cache.put`, `commit`, `checkpoint`, `close`: pickling, SQLite, its log and its
+    checkpoints); the list's one item grows as the build runs."""
+    from qtconvert import cache
+
+    spent = [0.0]
+
+    def timed(method):
+        def call(*args, **kwargs):
+            start = time.thread_time()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[0] += time.thread_time() - start
+        return call
+
+    for name in ("put", "commit", "checkpoint", "close"):
+        setattr(cache.Cache, name, timed(getattr(cache.Cache, name)))
+    return spent
 
 
 def timed_build(source: Path, out: Path, **options) -> dict:
@@ -90,8 +115,9 @@ def _children_cpu() -> tuple[float, float]:
 
 
 def _cpu(run: dict) -> str:
+    storing = f", storing the cache {run['storing']:.1f} s" if run["storing"] else ""
     return (f"CPU {run['user']:.1f} s user, {run['system']:.1f} s system; the driver's "
-            f"{run['driver']:.1f} s")
+            f"{run['driver']:.1f} s{storing}")
 
 
 def edit_answer(folder: Path) -> Path:
