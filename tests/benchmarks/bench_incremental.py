@@ -70,18 +70,23 @@ def _build(source: str, out: str, options: dict, queue) -> None:
 def _time_storage() -> list[float]:
     """Count, in this process, the CPU time of the thread that stores the cache's entries
     (`Cache.put`, `commit`, `checkpoint`, `close`: pickling, SQLite, its log and its
-    checkpoints); the list's one item grows as the build runs."""
+    checkpoints; a call made inside another, as `close` commits, is counted once); the list's
+    one item grows as the build runs."""
     from qtconvert import cache
 
     spent = [0.0]
+    depth = [0]
 
     def timed(method):
         def call(*args, **kwargs):
             start = time.thread_time()
+            depth[0] += 1
             try:
                 return method(*args, **kwargs)
             finally:
-                spent[0] += time.thread_time() - start
+                depth[0] -= 1
+                if not depth[0]:
+                    spent[0] += time.thread_time() - start
         return call
 
     for name in ("put", "commit", "checkpoint", "close"):
