@@ -13,12 +13,12 @@ fresh process, into a fresh folder, with `--no-cache` (`cache=False`), so that e
   two processes (`qtconvert.render.pandoc.to_html`, `jobs=2`, MathML as the EPUB's): at most
   1.3x. The build's time includes reading the corpus.
 
-The PDF of the whole corpus dominates the first figure. On a busy 2-core machine all four
-formats of science and politics (63 articles) took about 70 s per build, nearly all of it the
-PDF: at that rate the whole corpus (8,009 articles) takes hours for the two builds. `--subjects`
+The PDF of the whole corpus dominates the first figure: on 2026-12-02 (2 cores), all four
+formats of the corpus took 46 min with `--jobs 1` and 25 min with `--jobs 2`. `--subjects`
 (e.g. `--subjects science,politics`: those subjects are copied and built alone, links to other
 subjects then go to the web) or `--formats epub,jsonld,markdown` keeps a check short.
-With `--runs N` the sides alternate N times and each takes its best.
+With `--runs N` the sides alternate N times; each takes its best, and every run is printed
+(with the pandoc figure's ratio per round).
 
 Every build's output stays until the benchmark ends, and the page cache is written back
 (`os.sync`) before each side starts. On an ext4 file system without a journal (these machines),
@@ -34,6 +34,7 @@ import argparse
 import multiprocessing
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -81,13 +82,22 @@ def _child(target, *args) -> dict:
 
 
 def alternate(runs: int, sides: dict) -> dict[str, dict]:
-    """Run each side (name -> function) `runs` times, alternating the order; the best of each."""
+    """Run each side (name -> function) `runs` times, alternating the order; the best of each,
+    with every run's seconds under "runs"."""
     results: dict[str, list[dict]] = {name: [] for name in sides}
     for n in range(runs):
         names = list(sides) if n % 2 == 0 else list(reversed(sides))
         for name in names:
             results[name].append(sides[name](n))
-    return {name: min(rs, key=lambda r: r["seconds"]) for name, rs in results.items()}
+    return {name: {**min(rs, key=lambda r: r["seconds"]),
+                   "runs": [r["seconds"] for r in rs]} for name, rs in results.items()}
+
+
+def _seconds(result: dict) -> str:
+    """`result`'s best time, and each run's when there were several."""
+    runs = result["runs"]
+    every = f" (runs: {', '.join(f'{s:.1f}' for s in runs)})" if len(runs) > 1 else ""
+    return f"{result['seconds']:.1f} s{every}"
 
 
 def main() -> None:
@@ -122,8 +132,8 @@ def main() -> None:
             one, two = best["jobs1"], best["jobs2"]
             print(f"{','.join(args.formats)} of {what} ({one['articles']:,} articles, "
                   f"{one['files']:,} files), --no-cache, best of {args.runs}")
-            print(f"  --jobs 1: {one['seconds']:.1f} s")
-            print(f"  --jobs 2: {two['seconds']:.1f} s")
+            print(f"  --jobs 1: {_seconds(one)}")
+            print(f"  --jobs 2: {_seconds(two)}")
             print(f"ratio: --jobs 2 is {one['seconds'] / two['seconds']:.2f}x as fast as "
                   "--jobs 1 (target >= 1.7x)")
         if not args.no_pandoc:
@@ -133,9 +143,13 @@ def main() -> None:
             b, p = best["build"], best["pandoc"]
             print(f"{','.join(AGAINST_PANDOC)} of {what} ({b['articles']:,} articles), "
                   f"--jobs 2, --no-cache, best of {args.runs}")
-            print(f"  qtconvert build (read + all three formats): {b['seconds']:.1f} s")
-            print(f"  pandoc alone on the same answers, 2 processes: {p['seconds']:.1f} s")
+            print(f"  qtconvert build (read + all three formats): {_seconds(b)}")
+            print(f"  pandoc alone on the same answers, 2 processes: {_seconds(p)}")
             print(f"ratio: {b['seconds'] / p['seconds']:.2f}x pandoc alone (target <= 1.3x)")
+            if args.runs > 1:
+                rounds = [x / y for x, y in zip(b["runs"], p["runs"])]
+                print("  per round: " + ", ".join(f"{r:.2f}x" for r in rounds)
+                      + f" (median {statistics.median(rounds):.2f}x)")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
