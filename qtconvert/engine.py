@@ -214,21 +214,22 @@ class Engine:
                         wanted.setdefault(unit.answers.math, {})[a.url] = a
         fragments: dict[str, dict[str, str]] = {}
         for math, articles in wanted.items():
-            done = [0]
+            begun = [False]
+
+            def begin(n: int) -> None:
+                # once the driver waits for pandoc: `_meanwhile` shows other work before it
+                begun[0] = True
+                self.progress.start(f"{writer.name}: converting answers with pandoc", n)
 
             def advance(n: int) -> None:
-                if not done[0]:
-                    self.progress.start(f"{writer.name}: converting answers with pandoc",
-                                        len(articles))
-                done[0] += n
                 self.stats.answers_converted += n
                 self.progress.advance(n)
 
             fragments[math] = answer_fragments(
                 list(articles.values()), math, self.lua, self.code, self.cache, self.pool,
                 self.jobs, note=self.progress.note, advance=advance,
-                meanwhile=self._meanwhile)
-            if done[0]:
+                meanwhile=self._meanwhile, begin=begin)
+            if begun[0]:
                 self.progress.done()
             self.cache.commit()
         return fragments

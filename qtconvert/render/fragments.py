@@ -84,13 +84,16 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
                      cache: NoCache, pool: Executor, jobs: int,
                      note: Callable[[str], None] | None = None,
                      advance: Callable[[int], None] | None = None,
-                     meanwhile: Callable[[bool], None] | None = None) -> dict[str, str]:
+                     meanwhile: Callable[[bool], None] | None = None,
+                     begin: Callable[[int], None] | None = None) -> dict[str, str]:
     """Article url -> its answer's HTML (`math`: "mathml" or "tex", as `PandocOptions`), from
     the cache where it holds them, else through pandoc on `pool`; new ones are put in `cache`.
     `meanwhile(many)` is called once the batches are on `pool`, before their results are
     awaited; `many`: they outnumber its `jobs` workers, and pandoc keeps the pool busy for a
     while. Fewer batches (an edit's few answers) are done soon: what waits for them should
-    then wait for nothing long."""
+    then wait for nothing long. Then `begin(n)`: the results of `n` distinct answers are
+    awaited, and `advance(k)` follows each batch of `k`. Neither is called when pandoc has
+    nothing to convert."""
     answers = [a.answer for a in articles]
     # without a cache, the keys only tell equal answers apart: their text does that
     keys = dict(zip((a.url for a in articles),
@@ -109,6 +112,8 @@ def answer_fragments(articles: Sequence[Article], math: str, lua: LuaFilters, co
         try:
             if meanwhile is not None:
                 meanwhile(len(batches) > jobs)
+            if begin is not None:
+                begin(len(todo))
             for batch, future in zip(batches, futures):
                 html, failures = future.result()
                 failed = dict(failures)

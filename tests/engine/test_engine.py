@@ -300,3 +300,29 @@ def test_a_build_leaves_the_cycle_collector_as_it_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_pandocs_progress_counts_the_answers_it_converts(tmp_path):
+    """The pandoc step's total is the number of distinct answers pandoc converts (three
+    articles, two answers here), and it reaches that total: not "2/3 done"."""
+    from qtconvert.progress import Progress
+
+    class Recorder(Progress):
+        def __init__(self):
+            self.steps = {}
+            self.label = ""
+
+        def start(self, label, total):
+            self.label = label
+            self.steps[label] = [total, 0]
+
+        def advance(self, steps=1):
+            self.steps[self.label][1] += steps
+
+    source, out = _site(tmp_path / "in"), tmp_path / "out"
+    edited = source / "m2.md"
+    edited.write_text(edited.read_text().replace("answer: ", "answer: Another. ", 1))
+    recorder = Recorder()
+    result = build(source, out, BuildOptions(formats=("epub",), jobs=1), recorder)
+    assert result.stats.answers_converted == 2
+    assert recorder.steps["epub: converting answers with pandoc"] == [2, 2]
